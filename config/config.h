@@ -1,0 +1,211 @@
+/*
+ * config.h - the loaded configuration of one site (shared/DESIGN.md section 5).
+ *
+ * config_load() parses a libconfig file, validates every setting against the settings table,
+ * resolves cross-references (a device's bus and profile, a rule's points), and returns one
+ * immutable struct config. Nothing else in Steward reads the file. The struct owns every string
+ * and array in it; config_free() releases all of it. After loading, a config is read-only and may
+ * be shared by threads (a bus thread reads its bus and devices).
+ *
+ * The point catalog: config_load builds the list of every point the site has, in a fixed order
+ * (for each device in file order, each point of its profile; then each sensor). A point's index
+ * in config->points is its id everywhere else: the core's value table, the rule programs, the
+ * samples the adapters send.
+ */
+#ifndef STEWARD_CONFIG_H
+#define STEWARD_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct expr; /* rules/expr.h */
+
+/* Alarm priorities, most severe first. Emergency, urgent and normal raise work orders. */
+enum priority { PRIO_EMERGENCY = 0, PRIO_URGENT, PRIO_NORMAL, PRIO_INFO, PRIO_COUNT };
+#define PRIO_WORKORDER_COUNT 3 /* priorities below this index raise a work order */
+
+const char *priority_name(enum priority p);          /* "emergency"... */
+int priority_parse(const char *name, enum priority *out); /* 0 or ST_ERR_INVAL */
+
+struct cfg_tls {
+    char *ca_file, *cert_file, *key_file; /* NULL when not set */
+};
+
+struct cfg_broker {
+    char *host;         /* default "127.0.0.1" */
+    int port;           /* default 1883 (8883 with tls) */
+    char *client_id;    /* default "steward-<site id>" */
+    char *topic_prefix; /* default "steward/<site id>" */
+    int64_t keepalive_ms; /* default 30 s */
+    char *username;     /* NULL when not set */
+    char *password_file; /* NULL when not set; the password is read from this file, never inline */
+    int use_tls;
+    struct cfg_tls tls;
+    int line;
+};
+
+enum bus_type { BUS_TCP, BUS_RTU };
+
+struct bus_config {
+    char *id;
+    enum bus_type type;
+    char *host; /* tcp */
+    int port;   /* tcp, default 502 */
+    char *device; /* rtu */
+    int baud;
+    char parity; /* 'N', 'E', 'O' */
+    int data_bits, stop_bits;
+    int64_t timeout_ms; /* response timeout, default 500 ms */
+    int line;
+};
+
+enum reg_table { TABLE_HOLDING, TABLE_INPUT };
+enum reg_type { REG_U16, REG_I16, REG_U32, REG_I32, REG_F32 };
+
+/* Number of 16-bit registers a type occupies (1 or 2). */
+int reg_type_width(enum reg_type t);
+
+struct cfg_point_def {
+    char *name;
+    enum reg_table table;
+    int address;       /* 0-based register address */
+    enum reg_type type;
+    char order[5];     /* byte order of 32-bit types: "ABCD" (default), "CDAB", "BADC", "DCBA" */
+    double scale;      /* value = raw * scale + offset; default 1 */
+    double offset;     /* default 0 */
+    char *unit;        /* NULL when not set */
+    int line;
+};
+
+struct cfg_profile {
+    char *id;
+    struct cfg_point_def *points;
+    size_t n_points;
+    int line;
+};
+
+struct cfg_device {
+    char *id;
+    int bus;     /* index into config->buses */
+    int unit;    /* Modbus unit (slave) id, 0..247 */
+    int profile; /* index into config->profiles */
+    int64_t interval_ms; /* poll interval, default 1 s */
+    char *asset, *location; /* NULL when not set */
+    int first_point;     /* index of its first point in config->points; its points are contiguous */
+    int line;
+};
+
+enum sensor_kind { SENSOR_FIRE, SENSOR_LEAK, SENSOR_DOOR, SENSOR_OTHER };
+
+struct cfg_sensor {
+    char *id;
+    enum sensor_kind kind;
+    char *topic;
+    char *field;   /* JSON field holding the state; NULL with payload = "plain" */
+    int plain;     /* payload = "plain": the whole payload is compared with on/off */
+    char *on, *off; /* plain payloads meaning true / false; defaults "1" / "0" */
+    int invert;    /* the state is the negation of what the payload says */
+    char *asset, *location;
+    int64_t heartbeat_ms; /* 0: not supervised */
+    int point;     /* its index in config->points */
+    int line;
+};
+
+struct cfg_rule {
+    char *id;
+    char *when;  /* source text */
+    char *clear; /* NULL: clears when `when` is false */
+    struct expr *when_expr;  /* compiled; owned */
+    struct expr *clear_expr; /* compiled, NULL when no clear; owned */
+    int64_t on_delay_ms;
+    int64_t off_delay_ms;
+    int latch;
+    enum priority priority;
+    char *category;
+    char *title;
+    char *asset, *location; /* explicit, or taken from the first point the rule reads */
+    int line;
+};
+
+struct cfg_sla_prio {
+    int64_t notify_ms, respond_ms, resolve_ms;
+};
+
+struct cfg_sla {
+    struct cfg_sla_prio prio[PRIO_WORKORDER_COUNT];
+    char **escalation; /* the ladder, lowest first */
+    size_t n_escalation;
+};
+
+struct cfg_maintenance {
+    char *id, *asset, *every, *at, *category, *title, *location;
+    int line;
+};
+
+/* One point of the catalog. */
+struct cfg_point {
+    char *name;   /* "device.point" or the sensor id */
+    int device;   /* index into config->devices, or -1 for a sensor */
+    int sensor;   /* index into config->sensors, or -1 for a Modbus point */
+    const struct cfg_point_def *def; /* Modbus definition (borrowed from its profile), or NULL */
+    const char *unit; /* borrowed; NULL when none */
+};
+
+struct config {
+    char *path; /* the file it was loaded from */
+    struct {
+        char *id, *name, *timezone; /* timezone NULL: the system's */
+    } site;
+    struct cfg_broker upstream;
+    struct cfg_broker sensors; /* copy of upstream's connection settings when not set */
+    int has_sensor_broker;     /* mqtt.sensors was given */
+    struct {
+        char *path;        /* relative paths are relative to the working directory */
+        int64_t max_size;  /* bytes; default 256 MB */
+    } storage;
+    struct bus_config *buses;
+    size_t n_buses;
+    struct cfg_profile *profiles;
+    size_t n_profiles;
+    struct cfg_device *devices;
+    size_t n_devices;
+    struct cfg_sensor *sensors_in; /* the MQTT sensors (the `sensors` list) */
+    size_t n_sensors;
+    struct cfg_rule *rules;
+    size_t n_rules;
+    struct cfg_sla sla;
+    struct cfg_maintenance *maintenance;
+    size_t n_maintenance;
+    struct cfg_point *points; /* the catalog */
+    size_t n_points;
+};
+
+/*
+ * Diagnostics: every error found, in file order where possible, each formatted
+ * "FILE:LINE: message" (or "FILE: message" when no line applies). Owned by the caller;
+ * zero-initialise, release with config_diag_free().
+ */
+struct config_diag {
+    char **msgs;
+    size_t n;
+};
+void config_diag_free(struct config_diag *d);
+
+/*
+ * Loads and validates the file at path. On success returns 0 and *out owns a new config (free it
+ * with config_free). On failure returns ST_ERR_CONFIG (or ST_ERR_IO when the file cannot be read),
+ * *out is NULL, and diag holds every error found (not only the first). diag may be NULL.
+ */
+int config_load(const char *path, struct config **out, struct config_diag *diag);
+
+/* Frees everything a config owns. NULL-safe. */
+void config_free(struct config *cfg);
+
+/* The index of the point named name in the catalog, or -1. */
+int config_point_find(const struct config *cfg, const char *name);
+
+/* Index of the device / sensor / rule / bus with this id, or -1. */
+int config_device_find(const struct config *cfg, const char *id);
+int config_rule_find(const struct config *cfg, const char *id);
+
+#endif

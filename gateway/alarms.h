@@ -1,0 +1,95 @@
+/*
+ * alarms.h - every alarm of the site and what happens when one changes state.
+ *
+ * The alarms are the configured rules plus the built-ins that need no rule: comm_<device> (a
+ * Modbus device stopped answering, urgent) and silent_<sensor> (a supervised MQTT sensor sent
+ * nothing within its heartbeat, urgent). Each runs the ISA-18.2 machine of rules/alarm.h.
+ *
+ * A rule is re-evaluated when a point it reads changes (alarms_point_changed marks it dirty),
+ * when one of its delays expires, and every second when it reads the time (hour(), weekday()).
+ * A transition is recorded through the journal in the caller's group transaction: the alarm row,
+ * its retained message P/alarms/ID, an event on P/events, and for a raise of priority
+ * emergency/urgent/normal a work order (workorders.h, one per dedup key).
+ *
+ * Owned by the core; borrows the config, points, journal and work-order table for its lifetime.
+ */
+#ifndef STEWARD_ALARMS_H
+#define STEWARD_ALARMS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config/config.h"
+#include "rules/alarm.h"
+
+struct journal;
+struct points;
+struct store;
+struct wo_table;
+
+enum alarm_kind { ALARM_KIND_RULE, ALARM_KIND_COMM, ALARM_KIND_SILENT };
+
+struct alarm {
+    char *id; /* owned */
+    enum alarm_kind kind;
+    int ref; /* rule, device or sensor index */
+    enum priority priority;
+    const char *category, *asset, *location; /* borrowed from the config or static */
+    char *title;                             /* owned */
+    struct alarm_params params;
+    const struct expr *when, *clear; /* rules only; borrowed from the config */
+    struct alarm_rt rt;
+    int cond;             /* built-ins: the condition is present */
+    int dirty;            /* queued for evaluation */
+    int64_t wake_ms;      /* monotonic time a delay expires, 0 if none */
+    int64_t active_since; /* wall ms, 0 when normal */
+    char acked_by[64];
+};
+
+struct alarms {
+    const struct config *cfg;
+    struct points *pts;
+    struct journal *journal;
+    struct wo_table *wos;
+    struct alarm *v;
+    size_t n;
+    int *dirty; /* indices queued for evaluation */
+    size_t n_dirty;
+    int has_time_rules;
+    int64_t next_time_eval; /* monotonic */
+    uint64_t transitions;   /* counter, for the log and tests */
+};
+
+/* Builds the alarm list and the point dependencies. Returns 0 or ST_ERR_NOMEM. */
+int alarms_init(struct alarms *a, const struct config *cfg, struct points *pts,
+                struct journal *j, struct wo_table *wos);
+void alarms_cleanup(struct alarms *a);
+
+/* Restores each alarm's state from the store after a restart. */
+int alarms_restore(struct alarms *a, struct store *s);
+
+/* The alarm with this id, or NULL. */
+struct alarm *alarms_find(struct alarms *a, const char *id);
+
+/* Point `point` changed value or quality: queue the rules that read it. */
+void alarms_point_changed(struct alarms *a, int point);
+
+/* A device's communication state (ok = it answers), or a sensor's supervision state. */
+void alarms_device_comm(struct alarms *a, int device, int ok);
+void alarms_sensor_silent(struct alarms *a, int sensor, int silent);
+
+/* Evaluates every queued alarm and every expired delay; records transitions. Returns 0 or the
+ * first st_err from the store (the caller's transaction must then not be published). */
+int alarms_process(struct alarms *a, int64_t now_mono, int64_t now_wall);
+
+/* The monotonic time alarms_process has timed work, or 0. */
+int64_t alarms_next_wake(const struct alarms *a);
+
+/*
+ * Acknowledges alarm id on behalf of `by` (may be NULL). Returns 0, ST_ERR_NOTFOUND, or
+ * ST_ERR_STATE when there is nothing to acknowledge.
+ */
+int alarms_ack(struct alarms *a, const char *id, const char *by, int64_t now_mono,
+               int64_t now_wall);
+
+#endif

@@ -1,0 +1,32 @@
+/*
+ * clock.h - the time the gateway runs on, injectable for tests.
+ *
+ * Two clocks: monotonic milliseconds for timers and delays (never jumps), and wall-clock
+ * milliseconds since the Unix epoch (UTC) for timestamps and SLA deadlines. A test sets a fake
+ * clock with clock_set_fake() and moves it with clock_advance(); both clocks then move together.
+ * Not thread-safe while faked (tests are single-threaded); the real clock is.
+ */
+#ifndef STEWARD_CLOCK_H
+#define STEWARD_CLOCK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+int64_t clock_mono_ms(void); /* monotonic, for timers */
+int64_t clock_wall_ms(void); /* UTC milliseconds since 1970-01-01 */
+
+/* Switches to a fake clock whose wall time is wall_ms (monotonic starts at 1000000). */
+void clock_set_fake(int64_t wall_ms);
+/* Advances the fake clock by delta_ms. No-op on the real clock. */
+void clock_advance(int64_t delta_ms);
+/* Back to the real clock. */
+void clock_set_real(void);
+
+/* Formats wall_ms as "2026-11-22T14:03:11.208Z" into buf (at least CLOCK_ISO_LEN bytes). */
+#define CLOCK_ISO_LEN 25
+char *clock_iso(int64_t wall_ms, char *buf);
+
+/* Parses the format of clock_iso back to milliseconds. Returns 0 or ST_ERR_INVAL. */
+int clock_parse_iso(const char *s, int64_t *out);
+
+#endif

@@ -1,0 +1,181 @@
+/*
+ * main.c - the `steward` command line (DESIGN.md section 4):
+ *   steward run    -c FILE [--foreground] [--log-level LEVEL]
+ *   steward check  -c FILE
+ *   steward status -c FILE
+ *   steward ack    -c FILE ALARM_ID [--by NAME]
+ * Exit codes: 0 ok, 1 bad input or configuration, 2 runtime failure.
+ */
+#include "config/config.h"
+#include "gateway/error.h"
+#include "gateway/log.h"
+#include "gateway/loop.h"
+#include "gateway/remote.h"
+#include "gateway/status.h"
+#include "gateway/version.h"
+#include "gateway/watch.h"
+
+#include <jansson.h>
+#include <mosquitto.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define ACK_TIMEOUT_MS 10000
+
+static const char usage[] =
+    "usage: steward COMMAND -c FILE [options]\n"
+    "\n"
+    "commands:\n"
+    "  run    -c FILE [--foreground] [--log-level LEVEL]   run the gateway\n"
+    "  check  -c FILE                  validate the configuration (errors as FILE:LINE: message)\n"
+    "  status -c FILE                  devices, active alarms, open work orders and SLA time left\n"
+    "  ack    -c FILE ALARM_ID [--by NAME]   acknowledge an alarm through the running gateway\n"
+    "\n"
+    "options:\n"
+    "  -c, --config FILE   the site configuration (see config/examples/)\n"
+    "  --foreground        accepted for compatibility: steward never forks (run it under systemd)\n"
+    "  --log-level LEVEL   error, warn, info (default) or debug\n"
+    "  --by NAME           who acknowledges (default: $USER)\n"
+    "  -h, --help          this text\n"
+    "  --version           the version\n"
+    "\n"
+    "exit codes: 0 ok, 1 bad input or configuration, 2 runtime failure\n";
+
+struct opts {
+    const char *command, *config, *by, *alarm;
+    enum log_level level;
+    int seconds;
+};
+
+static int parse_args(int argc, char **argv, struct opts *o)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            fputs(usage, stdout);
+            exit(0);
+        } else if (strcmp(a, "--version") == 0) {
+            printf("steward %s\n", STEWARD_VERSION);
+            exit(0);
+        } else if ((strcmp(a, "-c") == 0 || strcmp(a, "--config") == 0) && i + 1 < argc) {
+            o->config = argv[++i];
+        } else if (strcmp(a, "--seconds") == 0 && i + 1 < argc) {
+            char *end;
+            long v = strtol(argv[++i], &end, 10);
+            if (*end || v < 0 || v > 86400 * 365) {
+                fprintf(stderr, "steward: --seconds takes a whole number of seconds\n");
+                return 1;
+            }
+            o->seconds = (int)v;
+        } else if (strcmp(a, "--by") == 0 && i + 1 < argc) {
+            o->by = argv[++i];
+        } else if (strcmp(a, "--log-level") == 0 && i + 1 < argc) {
+            if (log_level_parse(argv[++i], &o->level)) {
+                fprintf(stderr, "steward: unknown log level '%s'\n", argv[i]);
+                return 1;
+            }
+        } else if (strcmp(a, "--foreground") == 0) {
+            /* always in the foreground */
+        } else if (a[0] == '-') {
+            fprintf(stderr, "steward: unknown or incomplete option '%s'\n%s", a, usage);
+            return 1;
+        } else if (!o->command) {
+            o->command = a;
+        } else if (strcmp(o->command, "ack") == 0 && !o->alarm) {
+            o->alarm = a;
+        } else {
+            fprintf(stderr, "steward: unexpected argument '%s'\n", a);
+            return 1;
+        }
+    }
+    if (!o->command) {
+        fputs(usage, stderr);
+        return 1;
+    }
+    if (!o->config) {
+        fprintf(stderr, "steward: %s needs -c FILE\n", o->command);
+        return 1;
+    }
+    return 0;
+}
+
+/* Loads the configuration, printing every error as FILE:LINE: message. NULL on failure. */
+static struct config *load(const char *path)
+{
+    struct config_diag diag = {0};
+    struct config *cfg = NULL;
+    int rc = config_load(path, &cfg, &diag);
+    for (size_t i = 0; i < diag.n; i++) fprintf(stderr, "%s\n", diag.msgs[i]);
+    config_diag_free(&diag);
+    if (rc) {
+        config_free(cfg);
+        return NULL;
+    }
+    return cfg;
+}
+
+static int cmd_ack(const struct config *cfg, const struct opts *o)
+{
+    if (!o->alarm) {
+        fprintf(stderr, "steward: ack needs an ALARM_ID\n");
+        return 1;
+    }
+    const char *by = o->by ? o->by : getenv("USER");
+    json_t *body = json_pack("{s:s, s:s}", "alarm", o->alarm, "by", by && *by ? by : "cli");
+    char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+    json_decref(body);
+    if (!text) {
+        fprintf(stderr, "steward: the alarm id and name must be UTF-8 text\n");
+        return 1;
+    }
+    mosquitto_lib_init();
+    int code = remote_command(cfg, "ack", text, ACK_TIMEOUT_MS, stdout);
+    mosquitto_lib_cleanup();
+    free(text);
+    return code;
+}
+
+int main(int argc, char **argv)
+{
+    struct opts o = {.level = LOG_INFO};
+    if (parse_args(argc, argv, &o)) return 1;
+    log_threshold = o.level;
+
+    int known = strcmp(o.command, "run") == 0 || strcmp(o.command, "check") == 0 ||
+                strcmp(o.command, "status") == 0 || strcmp(o.command, "ack") == 0 ||
+                strcmp(o.command, "watch") == 0;
+    if (!known) {
+        fprintf(stderr, "steward: unknown command '%s'\n%s", o.command, usage);
+        return 1;
+    }
+    struct config *cfg = load(o.config);
+    if (!cfg) return 1;
+    /* hour() and weekday() in rules, and `steward status`, use the site's local time. */
+    if (cfg->site.timezone) {
+        setenv("TZ", cfg->site.timezone, 1);
+        tzset();
+    }
+
+    int code;
+    if (strcmp(o.command, "check") == 0) {
+        printf("%s: ok (%zu devices, %zu points, %zu sensors, %zu rules)\n", o.config,
+               cfg->n_devices, cfg->n_points, cfg->n_sensors, cfg->n_rules);
+        code = 0;
+    } else if (strcmp(o.command, "status") == 0) {
+        code = status_print(cfg, stdout);
+    } else if (strcmp(o.command, "ack") == 0) {
+        code = cmd_ack(cfg, &o);
+    } else if (strcmp(o.command, "watch") == 0) {
+        mosquitto_lib_init();
+        code = watch_run(cfg, o.seconds, stdout);
+        mosquitto_lib_cleanup();
+    } else {
+        mosquitto_lib_init();
+        code = loop_run(cfg);
+        mosquitto_lib_cleanup();
+    }
+    config_free(cfg);
+    return code;
+}

@@ -1,0 +1,262 @@
+/* mqtt_link.c - see mqtt_link.h. */
+#include "gateway/mqtt_link.h"
+#include "gateway/clock.h"
+#include "gateway/error.h"
+#include "gateway/log.h"
+
+#include <errno.h>
+#include <mosquitto.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define BACKOFF_MIN_MS 1000
+#define BACKOFF_MAX_MS 30000
+
+struct mqtt_link {
+    const struct cfg_broker *b;
+    char *client_id;
+    char *will_topic, *will_payload;
+    int will_qos, will_retain;
+    char *password;
+    int max_inflight;
+    struct mqtt_link_cb cb;
+    char name[32];
+
+    struct mosquitto *mosq;
+    int connected;   /* CONNACK accepted */
+    int64_t retry_at; /* monotonic time of the next connection attempt */
+    int64_t backoff_ms;
+    struct log_complain complain;
+};
+
+char *mqtt_read_secret(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        log_msg(LOG_ERROR, "cannot read secret file %s: %s", path, strerror(errno));
+        return NULL;
+    }
+    char buf[1024];
+    char *s = NULL;
+    if (fgets(buf, sizeof(buf), f)) {
+        buf[strcspn(buf, "\r\n")] = '\0';
+        s = strdup(buf);
+    } else {
+        log_msg(LOG_ERROR, "secret file %s is empty", path);
+    }
+    fclose(f);
+    return s;
+}
+
+static void link_drop(struct mqtt_link *l, int64_t now_mono, const char *why)
+{
+    int was = l->connected;
+    if (l->mosq) {
+        mosquitto_destroy(l->mosq);
+        l->mosq = NULL;
+    }
+    l->connected = 0;
+    l->backoff_ms = l->backoff_ms ? l->backoff_ms * 2 : BACKOFF_MIN_MS;
+    if (l->backoff_ms > BACKOFF_MAX_MS) l->backoff_ms = BACKOFF_MAX_MS;
+    l->retry_at = now_mono + l->backoff_ms;
+    log_complain(&l->complain, now_mono, LOG_WARN, "mqtt[%s]: %s:%d %s; retrying in %lld ms",
+                 l->name, l->b->host, l->b->port, why, (long long)l->backoff_ms);
+    if (was && l->cb.on_disconnect) l->cb.on_disconnect(l->cb.ctx);
+}
+
+static void on_connect_cb(struct mosquitto *m, void *obj, int rc)
+{
+    (void)m;
+    struct mqtt_link *l = obj;
+    if (rc != 0) {
+        /* Refused (bad credentials, ...): the next tick sees it and retries with back-off. */
+        log_msg(LOG_ERROR, "mqtt[%s]: connection refused: %s", l->name,
+                mosquitto_connack_string(rc));
+        return;
+    }
+    l->connected = 1;
+    l->backoff_ms = 0;
+    if (l->complain.active)
+        log_complain_ok(&l->complain, "mqtt[%s]: connected to %s:%d again", l->name, l->b->host,
+                        l->b->port);
+    else
+        log_msg(LOG_INFO, "mqtt[%s]: connected to %s:%d", l->name, l->b->host, l->b->port);
+    if (l->cb.on_connect) l->cb.on_connect(l->cb.ctx);
+}
+
+static void on_message_cb(struct mosquitto *m, void *obj, const struct mosquitto_message *msg)
+{
+    (void)m;
+    struct mqtt_link *l = obj;
+    if (l->cb.on_message) l->cb.on_message(l->cb.ctx, msg->topic, msg->payload, (size_t)msg->payloadlen);
+}
+
+static void on_publish_cb(struct mosquitto *m, void *obj, int mid)
+{
+    (void)m;
+    struct mqtt_link *l = obj;
+    if (l->cb.on_publish) l->cb.on_publish(l->cb.ctx, mid);
+}
+
+static void on_log_cb(struct mosquitto *m, void *obj, int level, const char *str)
+{
+    (void)m;
+    struct mqtt_link *l = obj;
+    if (level & (MOSQ_LOG_ERR))
+        log_msg(LOG_WARN, "mqtt[%s]: libmosquitto: %s", l->name, str);
+    else if (level & (MOSQ_LOG_WARNING | MOSQ_LOG_NOTICE))
+        log_msg(LOG_DEBUG, "mqtt[%s]: libmosquitto: %s", l->name, str);
+}
+
+/* A fresh client instance with every option set; NULL on failure (logged). */
+static struct mosquitto *link_instance(struct mqtt_link *l)
+{
+    struct mosquitto *m = mosquitto_new(l->client_id, true, l);
+    if (!m) {
+        log_msg(LOG_ERROR, "mqtt[%s]: mosquitto_new failed: %s", l->name, strerror(errno));
+        return NULL;
+    }
+    int rc = mosquitto_int_option(m, MOSQ_OPT_TCP_NODELAY, 1);
+    if (rc == MOSQ_ERR_SUCCESS) rc = mosquitto_max_inflight_messages_set(m, (unsigned)l->max_inflight);
+    if (rc == MOSQ_ERR_SUCCESS && l->will_topic)
+        rc = mosquitto_will_set(m, l->will_topic, (int)strlen(l->will_payload), l->will_payload,
+                                l->will_qos, l->will_retain);
+    if (rc == MOSQ_ERR_SUCCESS && l->b->username)
+        rc = mosquitto_username_pw_set(m, l->b->username, l->password);
+    if (rc == MOSQ_ERR_SUCCESS && l->b->use_tls)
+        rc = mosquitto_tls_set(m, l->b->tls.ca_file, NULL, l->b->tls.cert_file,
+                               l->b->tls.key_file, NULL);
+    if (rc != MOSQ_ERR_SUCCESS) {
+        log_msg(LOG_ERROR, "mqtt[%s]: setting up the client failed: %s", l->name,
+                mosquitto_strerror(rc));
+        mosquitto_destroy(m);
+        return NULL;
+    }
+    mosquitto_connect_callback_set(m, on_connect_cb);
+    mosquitto_message_callback_set(m, on_message_cb);
+    mosquitto_publish_callback_set(m, on_publish_cb);
+    mosquitto_log_callback_set(m, on_log_cb);
+    return m;
+}
+
+struct mqtt_link *mqtt_link_new(const struct cfg_broker *b, const char *client_id,
+                                const struct mqtt_will *will, int max_inflight,
+                                const struct mqtt_link_cb *cb, const char *log_name)
+{
+    struct mqtt_link *l = calloc(1, sizeof(*l));
+    if (!l) return NULL;
+    l->b = b;
+    l->max_inflight = max_inflight;
+    l->cb = *cb;
+    snprintf(l->name, sizeof(l->name), "%s", log_name);
+    l->client_id = strdup(client_id);
+    if (!l->client_id) goto out_free;
+    if (will) {
+        l->will_topic = strdup(will->topic);
+        l->will_payload = strdup(will->payload);
+        l->will_qos = will->qos;
+        l->will_retain = will->retain;
+        if (!l->will_topic || !l->will_payload) goto out_free;
+    }
+    if (b->password_file && !(l->password = mqtt_read_secret(b->password_file))) goto out_free;
+    return l;
+out_free:
+    mqtt_link_free(l);
+    return NULL;
+}
+
+void mqtt_link_free(struct mqtt_link *l)
+{
+    if (!l) return;
+    if (l->mosq) mosquitto_destroy(l->mosq);
+    free(l->client_id);
+    free(l->will_topic);
+    free(l->will_payload);
+    if (l->password) memset(l->password, 0, strlen(l->password));
+    free(l->password);
+    free(l);
+}
+
+int mqtt_link_fd(const struct mqtt_link *l)
+{
+    return l->mosq ? mosquitto_socket(l->mosq) : -1;
+}
+
+short mqtt_link_events(const struct mqtt_link *l)
+{
+    if (!l->mosq) return 0;
+    return (short)(POLLIN | (mosquitto_want_write(l->mosq) ? POLLOUT : 0));
+}
+
+void mqtt_link_io(struct mqtt_link *l, short revents)
+{
+    if (!l->mosq) return;
+    int rc = MOSQ_ERR_SUCCESS;
+    if (revents & (POLLIN | POLLHUP | POLLERR)) rc = mosquitto_loop_read(l->mosq, 1);
+    if (rc == MOSQ_ERR_SUCCESS && l->mosq && (revents & POLLOUT))
+        rc = mosquitto_loop_write(l->mosq, 1);
+    if (rc != MOSQ_ERR_SUCCESS) link_drop(l, clock_mono_ms(), mosquitto_strerror(rc));
+}
+
+int64_t mqtt_link_tick(struct mqtt_link *l, int64_t now_mono)
+{
+    if (!l->mosq) {
+        if (now_mono < l->retry_at) return l->retry_at;
+        l->mosq = link_instance(l);
+        if (!l->mosq) {
+            link_drop(l, now_mono, "client setup failed");
+            return l->retry_at;
+        }
+        int keepalive = (int)(l->b->keepalive_ms / 1000);
+        int rc = mosquitto_connect_async(l->mosq, l->b->host, l->b->port, keepalive < 5 ? 5 : keepalive);
+        if (rc != MOSQ_ERR_SUCCESS) {
+            link_drop(l, now_mono, rc == MOSQ_ERR_ERRNO ? strerror(errno) : mosquitto_strerror(rc));
+            return l->retry_at;
+        }
+        return now_mono + 1000;
+    }
+    int rc = mosquitto_loop_misc(l->mosq);
+    /* A CONNACK refusal leaves the socket open but never connected: give up after a while. */
+    if (rc == MOSQ_ERR_SUCCESS && mosquitto_socket(l->mosq) < 0) rc = MOSQ_ERR_NO_CONN;
+    if (rc != MOSQ_ERR_SUCCESS) {
+        link_drop(l, now_mono, mosquitto_strerror(rc));
+        return l->retry_at;
+    }
+    return now_mono + 1000;
+}
+
+int mqtt_link_connected(const struct mqtt_link *l)
+{
+    return l->connected;
+}
+
+int mqtt_link_publish(struct mqtt_link *l, const char *topic, const void *payload, size_t len,
+                      int qos, int retain, int *mid)
+{
+    if (!l->connected) return ST_ERR_MQTT;
+    int rc = mosquitto_publish(l->mosq, mid, topic, (int)len, payload, qos, retain != 0);
+    if (rc == MOSQ_ERR_SUCCESS) return ST_OK;
+    log_msg(LOG_WARN, "mqtt[%s]: publish to %s failed: %s", l->name, topic, mosquitto_strerror(rc));
+    return ST_ERR_MQTT;
+}
+
+int mqtt_link_subscribe(struct mqtt_link *l, const char *topic, int qos)
+{
+    if (!l->mosq) return ST_ERR_MQTT;
+    int rc = mosquitto_subscribe(l->mosq, NULL, topic, qos);
+    if (rc == MOSQ_ERR_SUCCESS) return ST_OK;
+    log_msg(LOG_ERROR, "mqtt[%s]: subscribe %s failed: %s", l->name, topic, mosquitto_strerror(rc));
+    return ST_ERR_MQTT;
+}
+
+void mqtt_link_disconnect(struct mqtt_link *l)
+{
+    if (!l->mosq || !l->connected) return;
+    mosquitto_disconnect(l->mosq);
+    /* Flush the DISCONNECT: a bounded number of writes, the socket is ours alone. */
+    for (int i = 0; i < 10 && mosquitto_want_write(l->mosq); i++)
+        if (mosquitto_loop_write(l->mosq, 1) != MOSQ_ERR_SUCCESS) break;
+    l->connected = 0;
+}

@@ -1,0 +1,384 @@
+/* store.c - see store.h. Every statement is prepared once at open and reused. */
+#include "gateway/store.h"
+#include "gateway/clock.h"
+#include "gateway/error.h"
+#include "gateway/log.h"
+
+#include <errno.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define SCHEMA_VERSION 1
+
+static const char schema_v1[] =
+    "CREATE TABLE IF NOT EXISTS counters(name TEXT PRIMARY KEY, value INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS outbox(id INTEGER PRIMARY KEY AUTOINCREMENT, topic TEXT NOT NULL,"
+    "  payload BLOB, qos INTEGER NOT NULL, retain INTEGER NOT NULL, created_ms INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS alarms(id TEXT PRIMARY KEY, state TEXT NOT NULL, json TEXT NOT NULL,"
+    "  updated_ms INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS workorders(id TEXT PRIMARY KEY, dedup_key TEXT NOT NULL,"
+    "  status TEXT NOT NULL, open INTEGER NOT NULL, json TEXT NOT NULL, updated_ms INTEGER NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS workorders_open ON workorders(open, dedup_key);"
+    "CREATE TABLE IF NOT EXISTS events(seq INTEGER PRIMARY KEY, type TEXT NOT NULL,"
+    "  json TEXT NOT NULL, ts_ms INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS devices(id TEXT PRIMARY KEY, quality TEXT NOT NULL,"
+    "  since_ms INTEGER NOT NULL);";
+
+enum stmt_id {
+    S_COUNTER,
+    S_OUTBOX_ADD,
+    S_OUTBOX_PENDING,
+    S_OUTBOX_DELIVERED,
+    S_OUTBOX_COUNT,
+    S_ALARM_PUT,
+    S_ALARM_EACH,
+    S_WO_PUT,
+    S_WO_EACH_OPEN,
+    S_WO_GET,
+    S_EVENT_ADD,
+    S_DEVICE_PUT,
+    S_DEVICE_EACH,
+    S_COUNT
+};
+
+static const char *const stmt_sql[S_COUNT] = {
+    [S_COUNTER] = "INSERT INTO counters(name, value) VALUES(?1, 1) "
+                  "ON CONFLICT(name) DO UPDATE SET value = value + 1 RETURNING value",
+    [S_OUTBOX_ADD] = "INSERT INTO outbox(topic, payload, qos, retain, created_ms) VALUES(?,?,?,?,?)",
+    [S_OUTBOX_PENDING] = "SELECT id, topic, payload, qos, retain FROM outbox WHERE id > ? "
+                         "ORDER BY id LIMIT ?",
+    [S_OUTBOX_DELIVERED] = "DELETE FROM outbox WHERE id = ?",
+    [S_OUTBOX_COUNT] = "SELECT count(*) FROM outbox",
+    [S_ALARM_PUT] = "INSERT OR REPLACE INTO alarms(id, state, json, updated_ms) VALUES(?,?,?,?)",
+    [S_ALARM_EACH] = "SELECT id, state, json FROM alarms ORDER BY id",
+    [S_WO_PUT] = "INSERT OR REPLACE INTO workorders(id, dedup_key, status, open, json, updated_ms) "
+                 "VALUES(?,?,?,?,?,?)",
+    [S_WO_EACH_OPEN] = "SELECT id, status, json FROM workorders WHERE open = 1 ORDER BY id",
+    [S_WO_GET] = "SELECT json FROM workorders WHERE id = ?",
+    [S_EVENT_ADD] = "INSERT OR REPLACE INTO events(seq, type, json, ts_ms) VALUES(?,?,?,?)",
+    [S_DEVICE_PUT] = "INSERT OR REPLACE INTO devices(id, quality, since_ms) VALUES(?,?,?)",
+    [S_DEVICE_EACH] = "SELECT id, quality, since_ms FROM devices ORDER BY id",
+};
+
+struct store {
+    sqlite3 *db;
+    sqlite3_stmt *st[S_COUNT];
+    int read_only;
+    int in_txn;
+};
+
+static int db_fail(struct store *s, const char *what)
+{
+    log_msg(LOG_ERROR, "store: %s: %s", what, sqlite3_errmsg(s->db));
+    return ST_ERR_DB;
+}
+
+static int exec(struct store *s, const char *sql, const char *what)
+{
+    char *err = NULL;
+    if (sqlite3_exec(s->db, sql, NULL, NULL, &err) == SQLITE_OK) return ST_OK;
+    log_msg(LOG_ERROR, "store: %s: %s", what, err ? err : sqlite3_errmsg(s->db));
+    sqlite3_free(err);
+    return ST_ERR_DB;
+}
+
+static int user_version(struct store *s, int *out)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
+        return db_fail(s, "reading the schema version");
+    int rc = sqlite3_step(st) == SQLITE_ROW ? ST_OK : ST_ERR_DB;
+    *out = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    return rc == ST_OK ? ST_OK : db_fail(s, "reading the schema version");
+}
+
+/* Creates the schema, or migrates an older one forward, in one transaction. */
+static int migrate(struct store *s, const char *path)
+{
+    int v, rc;
+    if ((rc = user_version(s, &v))) return rc;
+    if (v > SCHEMA_VERSION) {
+        log_msg(LOG_ERROR,
+                "store: %s has schema version %d, newer than this steward knows (%d); refusing "
+                "to touch it",
+                path, v, SCHEMA_VERSION);
+        return ST_ERR_DB;
+    }
+    if (v == SCHEMA_VERSION) return ST_OK;
+    if ((rc = exec(s, "BEGIN IMMEDIATE", "starting the migration"))) return rc;
+    /* Version 0 -> 1: the initial schema. Later versions add steps here, one per version. */
+    if (v < 1) rc = exec(s, schema_v1, "creating the schema");
+    if (rc == ST_OK) rc = exec(s, "PRAGMA user_version = 1", "setting the schema version");
+    if (rc == ST_OK) return exec(s, "COMMIT", "committing the migration");
+    exec(s, "ROLLBACK", "rolling back the migration");
+    return rc;
+}
+
+int store_open(const char *path, int read_only, struct store **out)
+{
+    *out = NULL;
+    if (read_only && access(path, R_OK) != 0) {
+        log_msg(LOG_ERROR, "store: cannot open %s: %s", path, strerror(errno));
+        return ST_ERR_IO;
+    }
+    struct store *s = calloc(1, sizeof(*s));
+    if (!s) return ST_ERR_NOMEM;
+    s->read_only = read_only;
+    int flags = read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+    int rc;
+    if (sqlite3_open_v2(path, &s->db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+        log_msg(LOG_ERROR, "store: cannot open %s: %s", path,
+                s->db ? sqlite3_errmsg(s->db) : "out of memory");
+        rc = ST_ERR_IO;
+        goto out_close;
+    }
+    sqlite3_busy_timeout(s->db, 5000);
+    if (!read_only) {
+        /* WAL: readers (`steward status`) never block the gateway; FULL: a commit is on disk. */
+        if ((rc = exec(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;", "setting WAL mode")))
+            goto out_close;
+        if ((rc = migrate(s, path))) goto out_close;
+    } else {
+        int v;
+        if ((rc = user_version(s, &v))) goto out_close;
+        if (v != SCHEMA_VERSION) {
+            log_msg(LOG_ERROR, "store: %s has schema version %d, expected %d", path, v,
+                    SCHEMA_VERSION);
+            rc = ST_ERR_DB;
+            goto out_close;
+        }
+    }
+    for (int i = 0; i < S_COUNT; i++) {
+        if (sqlite3_prepare_v3(s->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &s->st[i],
+                               NULL) != SQLITE_OK) {
+            rc = db_fail(s, "preparing statements");
+            goto out_close;
+        }
+    }
+    *out = s;
+    return ST_OK;
+out_close:
+    store_close(s);
+    return rc;
+}
+
+void store_close(struct store *s)
+{
+    if (!s) return;
+    for (int i = 0; i < S_COUNT; i++) sqlite3_finalize(s->st[i]);
+    if (s->in_txn) sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    sqlite3_close(s->db);
+    free(s);
+}
+
+int store_begin(struct store *s)
+{
+    if (s->read_only) return ST_ERR_STATE;
+    if (s->in_txn) return ST_OK;
+    int rc = exec(s, "BEGIN IMMEDIATE", "starting a transaction");
+    if (rc == ST_OK) s->in_txn = 1;
+    return rc;
+}
+
+int store_commit(struct store *s)
+{
+    if (s->read_only) return ST_ERR_STATE;
+    if (!s->in_txn) return ST_OK;
+    s->in_txn = 0;
+    if (sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK) return ST_OK;
+    int rc = db_fail(s, "commit (disk full?)");
+    if (!sqlite3_get_autocommit(s->db)) sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    return rc;
+}
+
+int store_in_transaction(const struct store *s)
+{
+    return s->in_txn;
+}
+
+/* Runs a bound write statement inside the group transaction. */
+static int step_write(struct store *s, sqlite3_stmt *st, const char *what)
+{
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return rc == SQLITE_DONE || rc == SQLITE_ROW ? ST_OK : db_fail(s, what);
+}
+
+static int counter_next(struct store *s, const char *name, int64_t *out)
+{
+    int rc = store_begin(s);
+    if (rc) return rc;
+    sqlite3_stmt *st = s->st[S_COUNTER];
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) *out = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return rc == SQLITE_ROW ? ST_OK : db_fail(s, "incrementing a counter");
+}
+
+int store_next_seq(struct store *s, int64_t *out)
+{
+    return counter_next(s, "seq", out);
+}
+
+int store_next_wo_number(struct store *s, int64_t *out)
+{
+    return counter_next(s, "wo_number", out);
+}
+
+int store_outbox_add(struct store *s, const char *topic, const void *payload, size_t len, int qos,
+                     int retain, int64_t *id)
+{
+    int rc = store_begin(s);
+    if (rc) return rc;
+    sqlite3_stmt *st = s->st[S_OUTBOX_ADD];
+    sqlite3_bind_text(st, 1, topic, -1, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 2, len ? payload : "", (int)len, SQLITE_STATIC);
+    sqlite3_bind_int(st, 3, qos);
+    sqlite3_bind_int(st, 4, retain != 0);
+    sqlite3_bind_int64(st, 5, clock_wall_ms());
+    rc = step_write(s, st, "queueing a message");
+    if (rc == ST_OK && id) *id = sqlite3_last_insert_rowid(s->db);
+    return rc;
+}
+
+int store_outbox_pending(struct store *s, int64_t after_id, size_t limit, store_outbox_fn fn,
+                         void *ctx)
+{
+    sqlite3_stmt *st = s->st[S_OUTBOX_PENDING];
+    sqlite3_bind_int64(st, 1, after_id);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)limit);
+    int rc, ret = 0;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        ret = fn(ctx, sqlite3_column_int64(st, 0), (const char *)sqlite3_column_text(st, 1),
+                 sqlite3_column_blob(st, 2), (size_t)sqlite3_column_bytes(st, 2),
+                 sqlite3_column_int(st, 3), sqlite3_column_int(st, 4));
+        if (ret) break;
+    }
+    int failed = rc != SQLITE_ROW && rc != SQLITE_DONE;
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    if (failed) return db_fail(s, "reading the outbox");
+    return ret;
+}
+
+int store_outbox_delivered(struct store *s, int64_t id)
+{
+    int rc = store_begin(s);
+    if (rc) return rc;
+    sqlite3_stmt *st = s->st[S_OUTBOX_DELIVERED];
+    sqlite3_bind_int64(st, 1, id);
+    return step_write(s, st, "marking a message delivered");
+}
+
+int64_t store_outbox_count(struct store *s)
+{
+    sqlite3_stmt *st = s->st[S_OUTBOX_COUNT];
+    int64_t n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+    sqlite3_reset(st);
+    return n < 0 ? db_fail(s, "counting the outbox") : n;
+}
+
+int store_alarm_put(struct store *s, const char *id, const char *state, const char *json)
+{
+    int rc = store_begin(s);
+    if (rc) return rc;
+    sqlite3_stmt *st = s->st[S_ALARM_PUT];
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, state, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, json, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 4, clock_wall_ms());
+    return step_write(s, st, "recording an alarm");
+}
+
+/* Calls fn for each row of a 3-column (id, state, json) query. */
+static int each_row(struct store *s, sqlite3_stmt *st, store_row_fn fn, void *ctx, int third_is_time)
+{
+    int rc, ret = 0;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        char iso[CLOCK_ISO_LEN];
+        const char *third = third_is_time ? clock_iso(sqlite3_column_int64(st, 2), iso)
+                                          : (const char *)sqlite3_column_text(st, 2);
+        ret = fn(ctx, (const char *)sqlite3_column_text(st, 0),
+                 (const char *)sqlite3_column_text(st, 1), third);
+        if (ret) break;
+    }
+    int failed = rc != SQLITE_ROW && rc != SQLITE_DONE;
+    sqlite3_reset(st);
+    if (failed) return db_fail(s, "reading rows");
+    return ret;
+}
+
+int store_alarm_each(struct store *s, store_row_fn fn, void *ctx)
+{
+    return each_row(s, s->st[S_ALARM_EACH], fn, ctx, 0);
+}
+
+int store_wo_put(struct store *s, const char *id, const char *dedup_key, const char *status,
+                 int open, const char *json)
+{
+    int rc = store_begin(s);
+    if (rc) return rc;
+    sqlite3_stmt *st = s->st[S_WO_PUT];
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, dedup_key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, status, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 4, open != 0);
+    sqlite3_bind_text(st, 5, json, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 6, clock_wall_ms());
+    return step_write(s, st, "recording a work order");
+}
+
+int store_wo_each_open(struct store *s, store_row_fn fn, void *ctx)
+{
+    return each_row(s, s->st[S_WO_EACH_OPEN], fn, ctx, 0);
+}
+
+int store_wo_get(struct store *s, const char *id, char **json)
+{
+    sqlite3_stmt *st = s->st[S_WO_GET];
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st), ret;
+    if (rc == SQLITE_ROW) {
+        *json = strdup((const char *)sqlite3_column_text(st, 0));
+        ret = *json ? ST_OK : ST_ERR_NOMEM;
+    } else {
+        ret = rc == SQLITE_DONE ? ST_ERR_NOTFOUND : db_fail(s, "reading a work order");
+    }
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return ret;
+}
+
+int store_event_add(struct store *s, int64_t seq, const char *type, const char *json)
+{
+    int rc = store_begin(s);
+    if (rc) return rc;
+    sqlite3_stmt *st = s->st[S_EVENT_ADD];
+    sqlite3_bind_int64(st, 1, seq);
+    sqlite3_bind_text(st, 2, type, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, json, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 4, clock_wall_ms());
+    return step_write(s, st, "recording an event");
+}
+
+int store_device_put(struct store *s, const char *id, const char *quality, int64_t since_ms)
+{
+    int rc = store_begin(s);
+    if (rc) return rc;
+    sqlite3_stmt *st = s->st[S_DEVICE_PUT];
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, quality, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, since_ms);
+    return step_write(s, st, "recording a device state");
+}
+
+int store_device_each(struct store *s, store_row_fn fn, void *ctx)
+{
+    return each_row(s, s->st[S_DEVICE_EACH], fn, ctx, 1);
+}

@@ -1,0 +1,171 @@
+/* uplink.c - see uplink.h. */
+#include "gateway/uplink.h"
+#include "gateway/clock.h"
+#include "gateway/error.h"
+#include "gateway/log.h"
+#include "gateway/mqtt_link.h"
+#include "gateway/store.h"
+#include "gateway/version.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define UPLINK_WINDOW 256 /* QoS1 messages awaiting PUBACK */
+
+static char *status_payload(const char *state, int64_t started_at)
+{
+    char iso[CLOCK_ISO_LEN];
+    json_t *o = json_pack("{s:s, s:s, s:s}", "state", state, "version", STEWARD_VERSION,
+                          "started_at", clock_iso(started_at, iso));
+    char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    json_decref(o);
+    return s;
+}
+
+static struct uplink_slot *slot_find(struct uplink *u, int mid)
+{
+    /* Open addressing on the mid, which increases by one per publish. */
+    for (size_t k = 0; k < u->n_slots; k++) {
+        struct uplink_slot *s = &u->slots[((size_t)mid + k) % u->n_slots];
+        if (s->mid == mid) return s;
+        if (s->mid == 0) return NULL;
+    }
+    return NULL;
+}
+
+static struct uplink_slot *slot_free(struct uplink *u, int mid)
+{
+    for (size_t k = 0; k < u->n_slots; k++) {
+        struct uplink_slot *s = &u->slots[((size_t)mid + k) % u->n_slots];
+        if (s->mid == 0 || s->mid == -1) return s;
+    }
+    return NULL;
+}
+
+static void on_connect(void *ctx)
+{
+    struct uplink *u = ctx;
+    char topic[300];
+    snprintf(topic, sizeof(topic), "%s/cmd/#", u->cfg->upstream.topic_prefix);
+    mqtt_link_subscribe(u->link, topic, 1);
+    for (size_t i = 0; i < u->n_extra; i++) mqtt_link_subscribe(u->link, u->extra_topics[i], 1);
+    mqtt_link_publish(u->link, u->status_topic, u->online_payload, strlen(u->online_payload), 1, 1,
+                      NULL);
+    u->last_sent = 0; /* everything undelivered goes out again */
+    int64_t pending = store_outbox_count(u->store);
+    if (pending > 0) log_msg(LOG_INFO, "uplink: %lld undelivered messages to send", (long long)pending);
+    uplink_drain(u);
+}
+
+static void on_disconnect(void *ctx)
+{
+    struct uplink *u = ctx;
+    memset(u->slots, 0, u->n_slots * sizeof(*u->slots));
+    u->inflight = 0;
+    u->last_sent = 0;
+}
+
+static void on_message(void *ctx, const char *topic, const void *payload, size_t len)
+{
+    struct uplink *u = ctx;
+    u->on_message(u->ctx, topic, payload, len);
+}
+
+static void on_publish(void *ctx, int mid)
+{
+    struct uplink *u = ctx;
+    struct uplink_slot *s = slot_find(u, mid);
+    if (!s) return; /* a QoS0/status publish, or one from before a reconnect */
+    int64_t id = s->id;
+    s->mid = -1; /* tombstone keeps the probe chains of other mids intact */
+    s->id = 0;
+    u->inflight--;
+    if (u->inflight == 0) /* no chain left to protect: clear the tombstones */
+        for (size_t k = 0; k < u->n_slots; k++) u->slots[k].mid = 0;
+    if (store_outbox_delivered(u->store, id) == ST_OK) u->delivered++;
+}
+
+int uplink_init(struct uplink *u, const struct config *cfg, struct store *s, uplink_msg_fn fn,
+                void *ctx, const char *const *extra_topics, size_t n_extra)
+{
+    memset(u, 0, sizeof(*u));
+    u->cfg = cfg;
+    u->store = s;
+    u->on_message = fn;
+    u->ctx = ctx;
+    u->extra_topics = extra_topics;
+    u->n_extra = n_extra;
+    u->window = UPLINK_WINDOW;
+    u->n_slots = UPLINK_WINDOW * 2;
+    u->started_at = clock_wall_ms();
+    snprintf(u->status_topic, sizeof(u->status_topic), "%s/status", cfg->upstream.topic_prefix);
+    u->slots = calloc(u->n_slots, sizeof(*u->slots));
+    u->online_payload = status_payload("online", u->started_at);
+    char *offline = status_payload("offline", u->started_at);
+    if (!u->slots || !u->online_payload || !offline) {
+        free(offline);
+        uplink_cleanup(u);
+        return ST_ERR_NOMEM;
+    }
+    struct mqtt_will will = {u->status_topic, offline, 1, 1};
+    struct mqtt_link_cb cb = {u, on_connect, on_disconnect, on_message, on_publish};
+    u->link = mqtt_link_new(&cfg->upstream, cfg->upstream.client_id, &will, u->window, &cb,
+                            "upstream");
+    free(offline);
+    if (!u->link) {
+        uplink_cleanup(u);
+        return ST_ERR_MQTT;
+    }
+    return ST_OK;
+}
+
+void uplink_cleanup(struct uplink *u)
+{
+    if (u->link && mqtt_link_connected(u->link)) {
+        char *offline = status_payload("offline", u->started_at);
+        if (offline)
+            mqtt_link_publish(u->link, u->status_topic, offline, strlen(offline), 1, 1, NULL);
+        free(offline);
+        mqtt_link_disconnect(u->link);
+    }
+    mqtt_link_free(u->link);
+    u->link = NULL;
+    free(u->slots);
+    u->slots = NULL;
+    free(u->online_payload);
+    u->online_payload = NULL;
+}
+
+static int publish_row(void *ctx, int64_t id, const char *topic, const void *payload, size_t len,
+                       int qos, int retain)
+{
+    struct uplink *u = ctx;
+    int mid = 0;
+    if (mqtt_link_publish(u->link, topic, payload, len, qos, retain, &mid) != ST_OK) return 1;
+    u->last_sent = id;
+    struct uplink_slot *s = slot_free(u, mid);
+    if (s) {
+        s->mid = mid;
+        s->id = id;
+        u->inflight++;
+    }
+    return u->inflight >= u->window; /* stop when the window is full */
+}
+
+int uplink_drain(struct uplink *u)
+{
+    if (!mqtt_link_connected(u->link) || u->inflight >= u->window) return ST_OK;
+    int rc = store_outbox_pending(u->store, u->last_sent, (size_t)(u->window - u->inflight),
+                                  publish_row, u);
+    return rc < 0 ? rc : ST_OK;
+}
+
+void uplink_telemetry(struct uplink *u, const char *suffix, const char *payload, size_t len)
+{
+    if (!mqtt_link_connected(u->link)) return;
+    char topic[384];
+    snprintf(topic, sizeof(topic), "%s/telemetry/%s", u->cfg->upstream.topic_prefix, suffix);
+    mqtt_link_publish(u->link, topic, payload, len, 0, 1, NULL);
+}

@@ -1,0 +1,61 @@
+/*
+ * uplink.h - the upstream MQTT side of the gateway: drains the outbox, publishes status and
+ * telemetry, subscribes to commands (and to sensor topics when sensors share the broker).
+ *
+ * Outbox rows are published in id order, at most `window` awaiting PUBACK at once; a row is
+ * marked delivered (deleted) only when its PUBACK arrives. After a disconnect every undelivered
+ * row is published again from the store on the next connection (at least once; consumers
+ * de-duplicate on id/seq). Telemetry is QoS 0 and retained, published directly and never stored.
+ *
+ * Owned by the core. Borrows the config and the store.
+ */
+#ifndef STEWARD_UPLINK_H
+#define STEWARD_UPLINK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config/config.h"
+
+struct mqtt_link;
+struct store;
+
+typedef void (*uplink_msg_fn)(void *ctx, const char *topic, const void *payload, size_t len);
+
+struct uplink_slot {
+    int mid;    /* 0: free */
+    int64_t id; /* outbox row */
+};
+
+struct uplink {
+    const struct config *cfg;
+    struct store *store;
+    struct mqtt_link *link;
+    uplink_msg_fn on_message; /* every message received, commands and sensors alike */
+    void *ctx;
+    const char *const *extra_topics; /* borrowed; subscribed at each connect (sensor topics) */
+    size_t n_extra;
+    char status_topic[256];
+    char *online_payload;
+    int64_t last_sent; /* highest outbox id published on this connection */
+    struct uplink_slot *slots;
+    size_t n_slots;
+    int window;
+    int inflight;
+    uint64_t delivered;
+    int64_t started_at; /* wall ms */
+};
+
+/* Creates the link (not yet connected) with its Last Will "offline". Returns 0 or an st_err. */
+int uplink_init(struct uplink *u, const struct config *cfg, struct store *s, uplink_msg_fn fn,
+                void *ctx, const char *const *extra_topics, size_t n_extra);
+/* Publishes "offline" (retained) and disconnects cleanly, then frees. */
+void uplink_cleanup(struct uplink *u);
+
+/* Publishes committed outbox rows while the window allows. Call after every store_commit. */
+int uplink_drain(struct uplink *u);
+
+/* Publishes telemetry PREFIX/telemetry/suffix at QoS 0, retained; dropped when offline. */
+void uplink_telemetry(struct uplink *u, const char *suffix, const char *payload, size_t len);
+
+#endif

@@ -1,0 +1,328 @@
+/* workorders.c - see workorders.h. */
+#include "gateway/workorders.h"
+#include "gateway/clock.h"
+#include "gateway/error.h"
+#include "gateway/journal.h"
+#include "gateway/log.h"
+#include "gateway/store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define FOLLOW_UP_MS (24LL * 3600 * 1000) /* a follow-up visit is due a day after resolution */
+
+void wo_init(struct wo_table *t, const struct config *cfg, struct journal *j)
+{
+    memset(t, 0, sizeof(*t));
+    t->cfg = cfg;
+    t->journal = j;
+}
+
+static void wo_release(struct workorder *w)
+{
+    free(w->dedup_key);
+    w->dedup_key = NULL;
+    json_decref(w->doc);
+    w->doc = NULL;
+}
+
+void wo_cleanup(struct wo_table *t)
+{
+    for (size_t i = 0; i < t->n; i++) wo_release(&t->v[i]);
+    free(t->v);
+    t->v = NULL;
+    t->n = t->cap = 0;
+}
+
+static struct workorder *wo_append(struct wo_table *t)
+{
+    if (t->n == t->cap) {
+        size_t cap = t->cap ? t->cap * 2 : 16;
+        struct workorder *v = realloc(t->v, cap * sizeof(*v));
+        if (!v) return NULL;
+        t->v = v;
+        t->cap = cap;
+    }
+    struct workorder *w = &t->v[t->n++];
+    memset(w, 0, sizeof(*w));
+    return w;
+}
+
+static void wo_remove(struct wo_table *t, struct workorder *w)
+{
+    wo_release(w);
+    size_t i = (size_t)(w - t->v);
+    memmove(&t->v[i], &t->v[i + 1], (t->n - i - 1) * sizeof(*w));
+    t->n--;
+}
+
+struct workorder *wo_find_dedup(struct wo_table *t, const char *dedup_key)
+{
+    for (size_t i = 0; i < t->n; i++)
+        if (strcmp(t->v[i].dedup_key, dedup_key) == 0) return &t->v[i];
+    return NULL;
+}
+
+static struct workorder *wo_find(struct wo_table *t, const char *id)
+{
+    for (size_t i = 0; i < t->n; i++)
+        if (strcmp(t->v[i].id, id) == 0) return &t->v[i];
+    return NULL;
+}
+
+/* Writes the order's current document: the store row, then the retained publication. */
+static int wo_persist(struct wo_table *t, struct workorder *w, int64_t now_ms)
+{
+    journal_set_time(w->doc, "updated_at", now_ms);
+    int open = wo_status_is_open(w->status);
+    char topic[96];
+    snprintf(topic, sizeof(topic), "workorders/%s", w->id);
+    /* seq first, so the stored copy carries the same seq as the published one */
+    int rc = journal_publish(t->journal, topic, w->doc, open, NULL);
+    if (rc) return rc;
+    char *text = json_dumps(w->doc, JSON_COMPACT);
+    if (!text) return ST_ERR_NOMEM;
+    rc = store_wo_put(t->journal->store, w->id, w->dedup_key, wo_status_name(w->status), open,
+                      text);
+    free(text);
+    if (rc == ST_OK && !open) rc = journal_clear_retained(t->journal, topic);
+    return rc;
+}
+
+static int wo_event(struct wo_table *t, const struct workorder *w, const char *action,
+                    const char *by)
+{
+    json_t *ev = json_pack("{s:s, s:s, s:s, s:s}", "workorder", w->id, "action", action, "status",
+                           wo_status_name(w->status), "priority", priority_name(w->priority));
+    if (!ev) return ST_ERR_NOMEM;
+    if (by) json_object_set_new(ev, "by", json_string(by));
+    int rc = journal_event(t->journal, "workorder", ev);
+    json_decref(ev);
+    return rc;
+}
+
+static void doc_set_deadlines(json_t *doc, const struct sla_clock *c)
+{
+    journal_set_time(doc, "notify_by", c->due[SLA_NOTIFY]);
+    journal_set_time(doc, "respond_by", c->due[SLA_RESPOND]);
+    journal_set_time(doc, "resolve_by", c->due[SLA_RESOLVE]);
+}
+
+static json_t *str_or_null(const char *s)
+{
+    return s ? json_string(s) : json_null();
+}
+
+int wo_raise(struct wo_table *t, const struct wo_spec *spec, json_t *evidence, int64_t now_ms,
+             struct workorder **out)
+{
+    const char *site = t->cfg->site.id;
+    char *key = NULL;
+    int rc;
+    if (asprintf(&key, "%s/%s/%s", site, spec->asset ? spec->asset : site, spec->rule) < 0) {
+        json_decref(evidence);
+        return ST_ERR_NOMEM;
+    }
+
+    struct workorder *w = wo_find_dedup(t, key);
+    if (w) { /* the same fault again while its order is open: update, never duplicate */
+        free(key);
+        json_int_t occ = json_integer_value(json_object_get(w->doc, "occurrences"));
+        json_object_set_new(w->doc, "occurrences", json_integer(occ + 1));
+        journal_set_time(w->doc, "last_raised_at", now_ms);
+        if (evidence) json_object_set_new(w->doc, "evidence", evidence);
+        rc = wo_persist(t, w, now_ms);
+        if (rc == ST_OK) rc = wo_event(t, w, "reraised", NULL);
+        if (out) *out = w;
+        return rc;
+    }
+
+    int64_t number;
+    rc = store_next_wo_number(t->journal->store, &number);
+    if (rc) goto out_free_key;
+    w = wo_append(t);
+    if (!w) {
+        rc = ST_ERR_NOMEM;
+        goto out_free_key;
+    }
+    snprintf(w->id, sizeof(w->id), "WO-%s-%06lld", site, (long long)number);
+    w->dedup_key = key;
+    key = NULL;
+    w->status = WO_OPEN;
+    w->priority = spec->priority;
+    sla_start(&t->cfg->sla, spec->priority, now_ms, &w->sla);
+    w->doc = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:s, s:s, s:s, s:s}", "id", w->id,
+                       "dedup_key", w->dedup_key, "source", spec->source, "rule", spec->rule,
+                       "site", site, "asset", str_or_null(spec->asset), "location",
+                       str_or_null(spec->location), "category", spec->category, "priority",
+                       priority_name(spec->priority), "title", spec->title, "status", "open");
+    if (!w->doc) {
+        t->n--;
+        free(w->dedup_key);
+        rc = ST_ERR_NOMEM;
+        goto out_free_key;
+    }
+    journal_set_time(w->doc, "created_at", now_ms);
+    doc_set_deadlines(w->doc, &w->sla);
+    json_object_set_new(w->doc, "escalation_level", json_integer(0));
+    json_object_set_new(w->doc, "assigned_role", json_string(sla_role(&t->cfg->sla, 0)));
+    json_object_set_new(w->doc, "escalated", json_array());
+    json_object_set_new(w->doc, "occurrences", json_integer(1));
+    json_object_set_new(w->doc, "evidence", evidence ? evidence : json_object());
+    evidence = NULL;
+    rc = wo_persist(t, w, now_ms);
+    if (rc == ST_OK) rc = wo_event(t, w, "created", NULL);
+    if (rc == ST_OK)
+        log_msg(LOG_INFO, "workorder: %s raised (%s, %s)", w->id, priority_name(w->priority),
+                w->dedup_key);
+    if (out) *out = w;
+out_free_key:
+    free(key);
+    json_decref(evidence);
+    return rc;
+}
+
+int wo_set_status(struct wo_table *t, const char *id, const char *status, const char *by,
+                  const char *note, int64_t now_ms, const char **why)
+{
+    static const char *unused;
+    if (!why) why = &unused;
+    struct workorder *w = wo_find(t, id);
+    if (!w) {
+        *why = "no open work order with this id";
+        return ST_ERR_NOTFOUND;
+    }
+    enum wo_status st;
+    if (wo_status_parse(status, &st)) {
+        *why = "unknown status (open, accepted, on_site, resolved, closed, cancelled)";
+        return ST_ERR_INVAL;
+    }
+    if (st == WO_OPEN || (st != WO_CANCELLED && st <= w->status)) {
+        *why = "status may only move forward: open, accepted, on_site, resolved, closed";
+        return ST_ERR_STATE;
+    }
+    if (st == WO_CANCELLED && w->status >= WO_RESOLVED) {
+        *why = "a resolved work order cannot be cancelled";
+        return ST_ERR_STATE;
+    }
+    w->status = st;
+    json_object_set_new(w->doc, "status", json_string(wo_status_name(st)));
+    /* First responder owns it: the owner is set once, by the first to accept. */
+    if (by && st >= WO_ACCEPTED && st != WO_CANCELLED && !json_object_get(w->doc, "owner"))
+        json_object_set_new(w->doc, "owner", json_string(by));
+    char key[32];
+    snprintf(key, sizeof(key), "%s_at", wo_status_name(st));
+    journal_set_time(w->doc, key, now_ms);
+    if (st == WO_RESOLVED) journal_set_time(w->doc, "follow_up_due", now_ms + FOLLOW_UP_MS);
+    if (note) json_object_set_new(w->doc, "note", json_string(note));
+    if (by) json_object_set_new(w->doc, "updated_by", json_string(by));
+    int rc = wo_persist(t, w, now_ms);
+    if (rc == ST_OK) rc = wo_event(t, w, "status", by);
+    if (rc) return rc;
+    log_msg(LOG_INFO, "workorder: %s -> %s%s%s", w->id, wo_status_name(st), by ? " by " : "",
+            by ? by : "");
+    if (!wo_status_is_open(st)) wo_remove(t, w);
+    return ST_OK;
+}
+
+static int wo_escalate(struct wo_table *t, struct workorder *w, int stage, int64_t now_ms)
+{
+    w->sla.escalated |= 1u << stage;
+    int top = t->cfg->sla.n_escalation ? (int)t->cfg->sla.n_escalation - 1 : 0;
+    if (w->level < top) w->level++;
+    const char *role = sla_role(&t->cfg->sla, w->level);
+    json_object_set_new(w->doc, "escalation_level", json_integer(w->level));
+    json_object_set_new(w->doc, "assigned_role", json_string(role));
+    json_array_append_new(json_object_get(w->doc, "escalated"),
+                          json_string(sla_stage_name((enum sla_stage)stage)));
+    int rc = wo_persist(t, w, now_ms);
+    if (rc) return rc;
+    json_t *ev = json_pack("{s:s, s:s, s:i, s:s, s:s}", "workorder", w->id, "missed",
+                           sla_stage_name((enum sla_stage)stage), "level", w->level, "role", role,
+                           "priority", priority_name(w->priority));
+    if (!ev) return ST_ERR_NOMEM;
+    journal_set_time(ev, "deadline", w->sla.due[stage]);
+    rc = journal_event(t->journal, "escalation", ev);
+    json_decref(ev);
+    log_msg(LOG_WARN, "workorder: %s missed its %s deadline; escalated to %s", w->id,
+            sla_stage_name((enum sla_stage)stage), role);
+    return rc;
+}
+
+int wo_tick(struct wo_table *t, int64_t now_ms)
+{
+    for (size_t i = 0; i < t->n; i++) {
+        struct workorder *w = &t->v[i];
+        int stage;
+        while ((stage = sla_overdue(&w->sla, w->status, now_ms)) >= 0) {
+            int rc = wo_escalate(t, w, stage, now_ms);
+            if (rc) return rc;
+        }
+    }
+    return ST_OK;
+}
+
+int64_t wo_next_due(const struct wo_table *t)
+{
+    int64_t next = 0;
+    for (size_t i = 0; i < t->n; i++) {
+        int64_t d = sla_next_due(&t->v[i].sla, t->v[i].status);
+        if (d && (next == 0 || d < next)) next = d;
+    }
+    return next;
+}
+
+static int64_t doc_time(const json_t *doc, const char *key)
+{
+    int64_t ms = 0;
+    const char *s = json_string_value(json_object_get(doc, key));
+    if (s) clock_parse_iso(s, &ms);
+    return ms;
+}
+
+/* Rebuilds one in-memory order from its stored document. */
+static int wo_restore_row(void *ctx, const char *id, const char *state, const char *json)
+{
+    struct wo_table *t = ctx;
+    json_error_t jerr;
+    json_t *doc = json_loads(json, 0, &jerr);
+    const char *key = json_string_value(json_object_get(doc, "dedup_key"));
+    enum priority prio;
+    enum wo_status st;
+    if (!doc || !key || priority_parse(json_string_value(json_object_get(doc, "priority")), &prio) ||
+        wo_status_parse(state, &st)) {
+        log_msg(LOG_ERROR, "workorder: stored work order %s is unreadable; left in the store", id);
+        json_decref(doc);
+        return 0;
+    }
+    struct workorder *w = wo_append(t);
+    if (!w || !(w->dedup_key = strdup(key))) {
+        if (w) t->n--;
+        json_decref(doc);
+        return ST_ERR_NOMEM;
+    }
+    snprintf(w->id, sizeof(w->id), "%s", id);
+    w->status = st;
+    w->priority = prio;
+    w->level = (int)json_integer_value(json_object_get(doc, "escalation_level"));
+    w->sla.due[SLA_NOTIFY] = doc_time(doc, "notify_by");
+    w->sla.due[SLA_RESPOND] = doc_time(doc, "respond_by");
+    w->sla.due[SLA_RESOLVE] = doc_time(doc, "resolve_by");
+    size_t i;
+    json_t *v;
+    json_array_foreach(json_object_get(doc, "escalated"), i, v)
+    {
+        for (int k = 0; k < SLA_STAGES; k++)
+            if (json_is_string(v) && strcmp(json_string_value(v), sla_stage_name(k)) == 0)
+                w->sla.escalated |= 1u << k;
+    }
+    json_object_del(doc, "seq"); /* a republication gets a new seq */
+    w->doc = doc;
+    return 0;
+}
+
+int wo_restore(struct wo_table *t, struct store *s)
+{
+    return store_wo_each_open(s, wo_restore_row, t);
+}

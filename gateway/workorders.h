@@ -1,0 +1,86 @@
+/*
+ * workorders.h - maintenance work orders: one open order per dedup key, SLA deadlines, escalation,
+ * and status updates from upstream (DESIGN.md section 6, DOMAIN.md).
+ *
+ * The table lives in the core (single thread) and holds the open orders only; closed and
+ * cancelled ones stay in the store. Every change is written through the journal (store + outbox)
+ * in the caller's group transaction, so it is published only once committed.
+ *
+ * A work order is kept as its JSON document (what is published and stored) plus the few fields
+ * the logic needs, parsed once.
+ */
+#ifndef STEWARD_WORKORDERS_H
+#define STEWARD_WORKORDERS_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config/config.h"
+#include "gateway/sla.h"
+
+struct journal;
+struct store;
+
+struct workorder {
+    char id[64];
+    char *dedup_key;
+    enum wo_status status;
+    enum priority priority;
+    int level; /* escalation level, 0 = first rung */
+    struct sla_clock sla;
+    json_t *doc; /* owned; the published document */
+};
+
+/* What raises an order. Strings are borrowed for the call. */
+struct wo_spec {
+    const char *source; /* "rule", "comm", "supervision", "maintenance" */
+    const char *rule;   /* the rule or built-in alarm id */
+    const char *asset, *location, *category, *title;
+    enum priority priority;
+};
+
+struct wo_table {
+    const struct config *cfg; /* borrowed */
+    struct journal *journal;  /* borrowed */
+    struct workorder *v;      /* open orders, owned */
+    size_t n, cap;
+};
+
+/* Initialises an empty table. */
+void wo_init(struct wo_table *t, const struct config *cfg, struct journal *j);
+/* Frees every order in memory (nothing is written). */
+void wo_cleanup(struct wo_table *t);
+
+/* Loads the open orders from the store (after a restart). Returns 0 or an st_err. */
+int wo_restore(struct wo_table *t, struct store *s);
+
+/*
+ * Raises an order for spec at now_ms with evidence (a JSON object; reference stolen, may be NULL).
+ * If an open order has the same dedup key ("SITE/ASSET/RULE"), it is updated instead (its
+ * occurrence count and evidence) and republished: one open order per dedup key.
+ * *out (may be NULL) receives the order, borrowed from the table. Returns 0 or an st_err.
+ */
+int wo_raise(struct wo_table *t, const struct wo_spec *spec, json_t *evidence, int64_t now_ms,
+             struct workorder **out);
+
+/*
+ * Applies a status update from upstream. Status moves forward only along
+ * open -> accepted -> on_site -> resolved -> closed (steps may be skipped), or to cancelled from
+ * any open status. The first person to accept owns the order (`owner`). A closed or cancelled
+ * order is published once more and its retained copy cleared. Returns 0, ST_ERR_NOTFOUND,
+ * ST_ERR_INVAL (unknown status) or ST_ERR_STATE (backwards); *why gets a static reason.
+ */
+int wo_set_status(struct wo_table *t, const char *id, const char *status, const char *by,
+                  const char *note, int64_t now_ms, const char **why);
+
+/* Escalates every order whose SLA deadline has passed. Returns 0 or an st_err. */
+int wo_tick(struct wo_table *t, int64_t now_ms);
+
+/* The earliest wall-clock time at which wo_tick has work, or 0. */
+int64_t wo_next_due(const struct wo_table *t);
+
+/* The open order with this dedup key, or NULL. */
+struct workorder *wo_find_dedup(struct wo_table *t, const char *dedup_key);
+
+#endif

@@ -1,0 +1,362 @@
+/* compile.c - rule expression text -> postfix program (see expr.h, program.h).
+ * Recursive descent, one function per precedence level, lowest first. */
+#include "gateway/error.h"
+#include "rules/expr.h"
+#include "rules/lex.h"
+#include "rules/program.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct compiler {
+    struct lexer lx;
+    struct token tok; /* current token */
+    expr_resolve_fn resolve;
+    void *ctx;
+    struct expr *e;
+    size_t cap;
+    int depth, nesting;
+    char *err;
+    size_t errlen;
+    int failed;
+};
+
+static void fail(struct compiler *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void fail(struct compiler *c, const char *fmt, ...)
+{
+    if (c->failed) return;
+    c->failed = 1;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(c->err, c->errlen, fmt, ap);
+    va_end(ap);
+}
+
+static void advance(struct compiler *c)
+{
+    c->tok = lex_next(&c->lx);
+    if (c->tok.kind == T_ERROR)
+        fail(c, "%s '%.*s' at column %d", c->lx.error, (int)c->tok.len, c->tok.start, c->tok.col);
+}
+
+static void fail_here(struct compiler *c, const char *expected)
+{
+    if (c->tok.kind == T_END)
+        fail(c, "%s at the end of the expression", expected);
+    else
+        fail(c, "%s at column %d, found '%.*s'", expected, c->tok.col, (int)c->tok.len,
+             c->tok.start);
+}
+
+/* Emits one instruction; delta is its effect on the stack depth. */
+static void emit(struct compiler *c, enum opcode op, int32_t arg, double k, int delta)
+{
+    if (c->failed) return;
+    if (c->e->n_code == c->cap) {
+        size_t cap = c->cap ? c->cap * 2 : 16;
+        struct instr *code = realloc(c->e->code, cap * sizeof(*code));
+        if (!code) {
+            fail(c, "out of memory");
+            return;
+        }
+        c->e->code = code;
+        c->cap = cap;
+    }
+    c->e->code[c->e->n_code++] = (struct instr){(uint8_t)op, arg, k};
+    c->depth += delta;
+    if (c->depth > c->e->max_stack) c->e->max_stack = c->depth;
+}
+
+static void note_point(struct compiler *c, int id)
+{
+    for (size_t i = 0; i < c->e->n_points; i++)
+        if (c->e->points[i] == id) return;
+    int *p = realloc(c->e->points, (c->e->n_points + 1) * sizeof(*p));
+    if (!p) {
+        fail(c, "out of memory");
+        return;
+    }
+    c->e->points = p;
+    c->e->points[c->e->n_points++] = id;
+}
+
+static void parse_or(struct compiler *c);
+
+/* A point reference: resolves the current identifier token. Returns its id or -1. */
+static int point_ref(struct compiler *c, const struct token *t)
+{
+    char name[256];
+    if (t->len >= sizeof(name)) {
+        fail(c, "name too long at column %d", t->col);
+        return -1;
+    }
+    memcpy(name, t->start, t->len);
+    name[t->len] = '\0';
+    int id = c->resolve ? c->resolve(c->ctx, name) : -1;
+    if (id < 0) {
+        fail(c, "unknown point '%s' at column %d", name, t->col);
+        return -1;
+    }
+    note_point(c, id);
+    return id;
+}
+
+static void expect(struct compiler *c, enum tok_kind k, const char *what)
+{
+    if (c->failed) return;
+    if (c->tok.kind != k) {
+        fail_here(c, what);
+        return;
+    }
+    advance(c);
+}
+
+/* Parses a parenthesised argument list after a function name; returns the count. */
+static int parse_args(struct compiler *c)
+{
+    int n = 0;
+    expect(c, T_LPAREN, "expected '('");
+    if (c->failed) return 0;
+    if (c->tok.kind == T_RPAREN) {
+        advance(c);
+        return 0;
+    }
+    for (;;) {
+        parse_or(c);
+        n++;
+        if (c->failed) return n;
+        if (c->tok.kind == T_COMMA) {
+            advance(c);
+            continue;
+        }
+        expect(c, T_RPAREN, "expected ',' or ')'");
+        return n;
+    }
+}
+
+static void parse_call(struct compiler *c, const struct token *name)
+{
+    struct fn {
+        const char *name;
+        int min, max;
+        enum opcode op;
+    };
+    static const struct fn fns[] = {
+        {"abs", 1, 1, OP_ABS},         {"min", 1, EXPR_MAX_ARGS, OP_MIN},
+        {"max", 1, EXPR_MAX_ARGS, OP_MAX}, {"avg", 1, EXPR_MAX_ARGS, OP_AVG},
+        {"between", 3, 3, OP_BETWEEN}, {"hour", 0, 0, OP_HOUR},
+        {"weekday", 0, 0, OP_WEEKDAY},
+    };
+    int col = name->col;
+    if (name->len == 4 && strncmp(name->start, "rate", 4) == 0) {
+        fail(c, "rate() is not supported yet (column %d)", col);
+        return;
+    }
+    if (name->len == 5 && strncmp(name->start, "stale", 5) == 0) {
+        advance(c); /* '(' */
+        if (c->tok.kind != T_IDENT) {
+            fail_here(c, "stale() takes a point name");
+            return;
+        }
+        struct token arg = c->tok;
+        int id = point_ref(c, &arg);
+        advance(c);
+        expect(c, T_RPAREN, "expected ')'");
+        emit(c, OP_STALE, id, 0, +1);
+        return;
+    }
+    const struct fn *f = NULL;
+    for (size_t i = 0; i < sizeof(fns) / sizeof(fns[0]); i++)
+        if (strlen(fns[i].name) == name->len && strncmp(fns[i].name, name->start, name->len) == 0)
+            f = &fns[i];
+    if (!f) {
+        fail(c, "unknown function '%.*s' at column %d", (int)name->len, name->start, col);
+        return;
+    }
+    int n = parse_args(c);
+    if (c->failed) return;
+    if (n < f->min || n > f->max) {
+        if (f->min == f->max)
+            fail(c, "%s() takes %d argument%s, not %d (column %d)", f->name, f->min,
+                 f->min == 1 ? "" : "s", n, col);
+        else
+            fail(c, "%s() takes %d to %d arguments, not %d (column %d)", f->name, f->min, f->max,
+                 n, col);
+        return;
+    }
+    switch (f->op) {
+    case OP_HOUR:
+    case OP_WEEKDAY:
+        c->e->uses_time = 1;
+        emit(c, f->op, 0, 0, +1);
+        break;
+    case OP_ABS: emit(c, OP_ABS, 1, 0, 0); break;
+    case OP_BETWEEN: emit(c, OP_BETWEEN, 3, 0, -2); break;
+    default: emit(c, f->op, n, 0, 1 - n); break;
+    }
+}
+
+static void parse_primary(struct compiler *c)
+{
+    if (c->failed) return;
+    struct token t = c->tok;
+    switch (t.kind) {
+    case T_NUM:
+        advance(c);
+        emit(c, OP_CONST, 0, t.num, +1);
+        return;
+    case T_TRUE:
+    case T_FALSE:
+        advance(c);
+        emit(c, OP_CONST, 0, t.kind == T_TRUE, +1);
+        return;
+    case T_LPAREN:
+        if (++c->nesting > EXPR_MAX_DEPTH) {
+            fail(c, "expression nested too deeply at column %d", t.col);
+            return;
+        }
+        advance(c);
+        parse_or(c);
+        expect(c, T_RPAREN, "expected ')'");
+        c->nesting--;
+        return;
+    case T_IDENT:
+        advance(c);
+        if (c->tok.kind == T_LPAREN) {
+            parse_call(c, &t);
+        } else {
+            int id = point_ref(c, &t);
+            emit(c, OP_POINT, id, 0, +1);
+        }
+        return;
+    default:
+        fail_here(c, "expected a number, a point or '('");
+    }
+}
+
+static void parse_unary(struct compiler *c)
+{
+    if (c->failed) return;
+    if (c->tok.kind == T_NOT || c->tok.kind == T_MINUS) {
+        enum tok_kind k = c->tok.kind;
+        if (++c->nesting > EXPR_MAX_DEPTH) {
+            fail(c, "expression nested too deeply at column %d", c->tok.col);
+            return;
+        }
+        advance(c);
+        parse_unary(c);
+        c->nesting--;
+        emit(c, k == T_NOT ? OP_NOT : OP_NEG, 0, 0, 0);
+        return;
+    }
+    parse_primary(c);
+}
+
+/* One left-associative binary level: operands parsed by next, operators from the table. */
+struct binop {
+    enum tok_kind tok;
+    enum opcode op;
+};
+
+static void parse_level(struct compiler *c, void (*next)(struct compiler *),
+                        const struct binop *ops, size_t n_ops)
+{
+    next(c);
+    while (!c->failed) {
+        const struct binop *found = NULL;
+        for (size_t i = 0; i < n_ops; i++)
+            if (c->tok.kind == ops[i].tok) found = &ops[i];
+        if (!found) return;
+        advance(c);
+        next(c);
+        emit(c, found->op, 0, 0, -1);
+    }
+}
+
+static void parse_mul(struct compiler *c)
+{
+    static const struct binop ops[] = {{T_STAR, OP_MUL}, {T_SLASH, OP_DIV}};
+    parse_level(c, parse_unary, ops, 2);
+}
+
+static void parse_add(struct compiler *c)
+{
+    static const struct binop ops[] = {{T_PLUS, OP_ADD}, {T_MINUS, OP_SUB}};
+    parse_level(c, parse_mul, ops, 2);
+}
+
+static void parse_rel(struct compiler *c)
+{
+    static const struct binop ops[] = {{T_LT, OP_LT}, {T_LE, OP_LE}, {T_GT, OP_GT}, {T_GE, OP_GE}};
+    parse_level(c, parse_add, ops, 4);
+}
+
+static void parse_eq(struct compiler *c)
+{
+    static const struct binop ops[] = {{T_EQ, OP_EQ}, {T_NE, OP_NE}};
+    parse_level(c, parse_rel, ops, 2);
+}
+
+static void parse_and(struct compiler *c)
+{
+    static const struct binop ops[] = {{T_AND, OP_AND}};
+    parse_level(c, parse_eq, ops, 1);
+}
+
+static void parse_or(struct compiler *c)
+{
+    static const struct binop ops[] = {{T_OR, OP_OR}};
+    parse_level(c, parse_and, ops, 1);
+}
+
+int expr_compile(const char *src, expr_resolve_fn resolve, void *ctx, struct expr **out, char *err,
+                 size_t errlen)
+{
+    static char unused[8];
+    if (!err || !errlen) {
+        err = unused;
+        errlen = sizeof(unused);
+    }
+    err[0] = '\0';
+    *out = NULL;
+    if (!src || strlen(src) > EXPR_MAX_LEN) {
+        snprintf(err, errlen, "expression longer than %d characters", EXPR_MAX_LEN);
+        return ST_ERR_INVAL;
+    }
+    struct compiler c = {.resolve = resolve, .ctx = ctx, .err = err, .errlen = errlen};
+    c.e = calloc(1, sizeof(*c.e));
+    if (!c.e) return ST_ERR_NOMEM;
+    lex_init(&c.lx, src);
+    advance(&c);
+    if (!c.failed && c.tok.kind == T_END) fail(&c, "empty expression");
+    parse_or(&c);
+    if (!c.failed && c.tok.kind != T_END) fail_here(&c, "unexpected text");
+    if (!c.failed && c.e->max_stack > EXPR_STACK_MAX) fail(&c, "expression too complex");
+    if (c.failed) {
+        expr_free(c.e);
+        return ST_ERR_INVAL;
+    }
+    *out = c.e;
+    return ST_OK;
+}
+
+void expr_free(struct expr *e)
+{
+    if (!e) return;
+    free(e->code);
+    free(e->points);
+    free(e);
+}
+
+size_t expr_points(const struct expr *e, const int **ids)
+{
+    *ids = e->points;
+    return e->n_points;
+}
+
+int expr_uses_time(const struct expr *e)
+{
+    return e->uses_time;
+}

@@ -1,0 +1,59 @@
+/*
+ * expr.h - rule expressions: compiled once, evaluated many times.
+ *
+ * Syntax (DESIGN.md section 5): numbers, true/false, point references (`tx1.temp_a`, `smoke_b2`),
+ * + - * /, unary -, comparisons < <= > >= == !=, && || !, parentheses, and the functions
+ * abs(x) min(x, ...) max(x, ...) avg(x, ...) between(x, lo, hi) hour() weekday() stale(point).
+ * Booleans are numbers: false is 0, true is 1, any non-zero value is true.
+ *
+ * expr_compile turns the text into a compact program (postfix code over a small value stack);
+ * evaluation allocates nothing and does no lookups, so it can run millions of times a second.
+ *
+ * Unknown: a point whose quality is not good makes the whole expression unknown
+ * (EXPR_UNKNOWN), except as the argument of stale(), which asks exactly about quality.
+ */
+#ifndef STEWARD_EXPR_H
+#define STEWARD_EXPR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct expr;
+
+/* Resolves a point name to its catalog index, or -1 when there is no such point. */
+typedef int (*expr_resolve_fn)(void *ctx, const char *name);
+
+/*
+ * Compiles src. On success returns 0 and *out owns the program (free with expr_free). On error
+ * returns ST_ERR_INVAL and writes a one-line message into err (errlen bytes), naming the offending
+ * token and its column, e.g. "unknown point 'tx9.temp_a' at column 5". Unknown points are errors.
+ */
+int expr_compile(const char *src, expr_resolve_fn resolve, void *ctx, struct expr **out, char *err,
+                 size_t errlen);
+
+void expr_free(struct expr *e); /* NULL-safe */
+
+/* What an evaluation reads. All pointers are borrowed for the call. */
+struct expr_env {
+    const double *values;    /* indexed by point id */
+    const uint8_t *quality;  /* enum quality, indexed by point id */
+    int hour;                /* local hour 0..23, for hour() */
+    int weekday;             /* local day 0 (Sunday)..6, for weekday() */
+};
+
+enum expr_truth { EXPR_FALSE = 0, EXPR_TRUE = 1, EXPR_UNKNOWN = -1 };
+
+/* Evaluates e: EXPR_TRUE when the value is non-zero, EXPR_FALSE when zero, EXPR_UNKNOWN. */
+enum expr_truth expr_test(const struct expr *e, const struct expr_env *env);
+
+/* Evaluates e to a number in *out. Returns 0, or EXPR_UNKNOWN (and *out untouched). */
+int expr_value(const struct expr *e, const struct expr_env *env, double *out);
+
+/* The distinct points e reads, in order of first appearance: sets *ids (borrowed from e) and
+ * returns the count. */
+size_t expr_points(const struct expr *e, const int **ids);
+
+/* Non-zero when e calls hour() or weekday(), so it must be re-evaluated as time passes. */
+int expr_uses_time(const struct expr *e);
+
+#endif
