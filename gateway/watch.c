@@ -24,12 +24,11 @@ static const char *s(const json_t *o, const char *key)
     return v ? v : "-";
 }
 
-/* "2026-11-22T14:03:11.208Z" -> "14:03:11" */
-static const char *hms(const char *iso)
+/* "2026-11-22T14:03:11.208Z" -> "14:03:11", into buf (at least 9 bytes). */
+static const char *hms(const char *iso, char *buf)
 {
-    static char buf[16];
     if (strlen(iso) < 19) return iso;
-    snprintf(buf, sizeof(buf), "%.8s", iso + 11);
+    snprintf(buf, 9, "%.8s", iso + 11);
     return buf;
 }
 
@@ -43,6 +42,7 @@ int watch_format(const char *prefix, const char *topic, const char *payload, siz
     json_t *o = json_loadb(payload, len, 0, &e);
     if (!o) return -1;
     int rc = 0;
+    char t1[9], t2[9];
     if (strcmp(rest, "status") == 0) {
         snprintf(buf, buflen, "GATEWAY    %s (version %s, started %s)", s(o, "state"),
                  s(o, "version"), s(o, "started_at"));
@@ -56,22 +56,22 @@ int watch_format(const char *prefix, const char *topic, const char *payload, siz
                  "WORKORDER  %-20s %-13s %-9s %s @ %s\n"
                  "           accept by %s, on site by %s, resolve by %s; escalation %lld (%s)",
                  s(o, "id"), s(o, "status"), s(o, "priority"), s(o, "title"), s(o, "location"),
-                 hms(s(o, "notify_by")), hms(s(o, "respond_by")), s(o, "resolve_by"),
+                 hms(s(o, "notify_by"), t1), hms(s(o, "respond_by"), t2), s(o, "resolve_by"),
                  (long long)json_integer_value(json_object_get(o, "escalation_level")),
                  s(o, "assigned_role"));
     } else if (strcmp(rest, "events") == 0) {
         const char *type = s(o, "type");
         if (strcmp(type, "alarm") == 0)
-            snprintf(buf, buflen, "EVENT      %s alarm %s %s: %s -> %s", hms(s(o, "ts")),
+            snprintf(buf, buflen, "EVENT      %s alarm %s %s: %s -> %s", hms(s(o, "ts"), t1),
                      s(o, "alarm"), s(o, "transition"), s(o, "from"), s(o, "to"));
         else if (strcmp(type, "workorder") == 0)
-            snprintf(buf, buflen, "EVENT      %s work order %s %s (%s)", hms(s(o, "ts")),
+            snprintf(buf, buflen, "EVENT      %s work order %s %s (%s)", hms(s(o, "ts"), t1),
                      s(o, "workorder"), s(o, "action"), s(o, "status"));
         else if (strcmp(type, "escalation") == 0)
             snprintf(buf, buflen, "EVENT      %s work order %s missed its %s deadline: escalated to %s",
-                     hms(s(o, "ts")), s(o, "workorder"), s(o, "missed"), s(o, "role"));
+                     hms(s(o, "ts"), t1), s(o, "workorder"), s(o, "missed"), s(o, "role"));
         else
-            snprintf(buf, buflen, "EVENT      %s %s", hms(s(o, "ts")), type);
+            snprintf(buf, buflen, "EVENT      %s %s", hms(s(o, "ts"), t1), type);
     } else {
         rc = -1;
     }

@@ -1,0 +1,161 @@
+/* mbserver.c - see mbserver.h. */
+#include "simulator/mbserver.h"
+#include "adapters/modbus/decode.h"
+#include "gateway/log.h"
+
+#include <errno.h>
+#include <modbus.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define MAX_CLIENTS 32
+
+struct mb_unit {
+    int device;
+    modbus_mapping_t *map;
+};
+
+struct mbserver {
+    const struct config *cfg;
+    const struct world *w;
+    const struct bus_config *bus;
+    modbus_t *ctx;
+    int listen_fd;
+    int clients[MAX_CLIENTS];
+    size_t n_clients;
+    struct mb_unit *units;
+    size_t n_units;
+    uint64_t writes_refused;
+};
+
+struct mbserver *mbserver_new(const struct config *cfg, int bus, const struct world *w)
+{
+    struct mbserver *m = calloc(1, sizeof(*m));
+    if (!m) return NULL;
+    m->cfg = cfg;
+    m->w = w;
+    m->bus = &cfg->buses[bus];
+    m->listen_fd = -1;
+    m->units = calloc(cfg->n_devices ? cfg->n_devices : 1, sizeof(*m->units));
+    if (!m->units) goto fail;
+    for (size_t d = 0; d < cfg->n_devices; d++) {
+        if (cfg->devices[d].bus != bus) continue;
+        const struct cfg_profile *p = &cfg->profiles[cfg->devices[d].profile];
+        int nh = 0, ni = 0;
+        for (size_t k = 0; k < p->n_points; k++) {
+            int end = p->points[k].address + reg_type_width(p->points[k].type);
+            if (p->points[k].table == TABLE_HOLDING && end > nh) nh = end;
+            if (p->points[k].table == TABLE_INPUT && end > ni) ni = end;
+        }
+        struct mb_unit *u = &m->units[m->n_units++];
+        u->device = (int)d;
+        u->map = modbus_mapping_new(0, 0, nh, ni);
+        if (!u->map) goto fail;
+    }
+    char port[16];
+    snprintf(port, sizeof(port), "%d", m->bus->port);
+    m->ctx = modbus_new_tcp_pi(m->bus->host, port);
+    if (!m->ctx) goto fail;
+    m->listen_fd = modbus_tcp_pi_listen(m->ctx, 16);
+    if (m->listen_fd < 0) {
+        log_msg(LOG_ERROR, "sim: bus %s: cannot listen on %s:%d: %s", m->bus->id, m->bus->host,
+                m->bus->port, modbus_strerror(errno));
+        goto fail;
+    }
+    log_msg(LOG_INFO, "sim: bus %s: Modbus TCP on %s:%d, %zu device%s", m->bus->id, m->bus->host,
+            m->bus->port, m->n_units, m->n_units == 1 ? "" : "s");
+    mbserver_refresh(m);
+    return m;
+fail:
+    mbserver_free(m);
+    return NULL;
+}
+
+void mbserver_free(struct mbserver *m)
+{
+    if (!m) return;
+    for (size_t i = 0; i < m->n_clients; i++) close(m->clients[i]);
+    if (m->listen_fd >= 0) close(m->listen_fd);
+    if (m->ctx) modbus_free(m->ctx);
+    for (size_t i = 0; i < m->n_units; i++) modbus_mapping_free(m->units[i].map);
+    free(m->units);
+    free(m);
+}
+
+size_t mbserver_fds(struct mbserver *m, struct pollfd *fds, size_t max)
+{
+    size_t n = 0;
+    if (n < max) fds[n++] = (struct pollfd){m->listen_fd, POLLIN, 0};
+    for (size_t i = 0; i < m->n_clients && n < max; i++)
+        fds[n++] = (struct pollfd){m->clients[i], POLLIN, 0};
+    return n;
+}
+
+static void drop_client(struct mbserver *m, size_t i)
+{
+    close(m->clients[i]);
+    m->clients[i] = m->clients[--m->n_clients];
+}
+
+static void serve(struct mbserver *m, int fd)
+{
+    uint8_t q[MODBUS_TCP_MAX_ADU_LENGTH];
+    modbus_set_socket(m->ctx, fd);
+    int rc = modbus_receive(m->ctx, q);
+    if (rc <= 0) {
+        for (size_t i = 0; i < m->n_clients; i++)
+            if (m->clients[i] == fd && rc < 0) drop_client(m, i);
+        return;
+    }
+    int unit = q[6], fc = q[7];
+    struct mb_unit *u = NULL;
+    for (size_t i = 0; i < m->n_units; i++)
+        if (m->cfg->devices[m->units[i].device].unit == unit) u = &m->units[i];
+    if (!u || m->w->offline[u->device]) return; /* a dead slave: silence */
+    if (fc == 5 || fc == 6 || fc == 15 || fc == 16 || fc == 22 || fc == 23) {
+        m->writes_refused++;
+        log_msg(LOG_WARN, "sim: bus %s: refused a WRITE (function %d) to unit %d", m->bus->id, fc, unit);
+        modbus_reply_exception(m->ctx, q, MODBUS_EXCEPTION_ILLEGAL_FUNCTION);
+        return;
+    }
+    modbus_reply(m->ctx, q, rc, u->map);
+}
+
+void mbserver_handle(struct mbserver *m, const struct pollfd *fds, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (!fds[i].revents) continue;
+        if (fds[i].fd == m->listen_fd) {
+            int s = m->listen_fd;
+            int c = modbus_tcp_pi_accept(m->ctx, &s);
+            if (c < 0) continue;
+            if (m->n_clients == MAX_CLIENTS)
+                close(c);
+            else
+                m->clients[m->n_clients++] = c;
+        } else {
+            serve(m, fds[i].fd);
+        }
+    }
+}
+
+void mbserver_refresh(struct mbserver *m)
+{
+    for (size_t i = 0; i < m->n_units; i++) {
+        const struct cfg_device *d = &m->cfg->devices[m->units[i].device];
+        const struct cfg_profile *p = &m->cfg->profiles[d->profile];
+        modbus_mapping_t *map = m->units[i].map;
+        for (size_t k = 0; k < p->n_points; k++) {
+            const struct cfg_point_def *def = &p->points[k];
+            uint16_t *regs = def->table == TABLE_HOLDING ? map->tab_registers : map->tab_input_registers;
+            decode_encode(def, m->w->value[d->first_point + (int)k], &regs[def->address]);
+        }
+    }
+}
+
+uint64_t mbserver_writes_refused(const struct mbserver *m)
+{
+    return m->writes_refused;
+}

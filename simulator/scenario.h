@@ -1,0 +1,59 @@
+/*
+ * scenario.h - what the simulator does over time: a list of steps, one per line,
+ *
+ *     AT  TARGET  ACTION
+ *     2s  tx1.temp_a  ramp 140 5s     # linear from the current value to 140 over 5 s
+ *     0s  main_meter.pf_total set 0.85
+ *     12s kind:leak   set true        # every sensor of a kind: fire, leak, door, other
+ *     30s tx1         offline         # the device stops answering (online: back)
+ *
+ * TARGET is a point name, a device id (offline/online), a glob over point names ("*.temp_a"),
+ * or kind:KIND. Times are durations ("500ms", "2s", "1m"). Built-in scenarios are texts in the
+ * same format, so a scenario file and a built-in read alike. `#` starts a comment.
+ * The simulated time is wall time multiplied by --speed.
+ */
+#ifndef STEWARD_SCENARIO_H
+#define STEWARD_SCENARIO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config/config.h"
+
+enum step_action { STEP_SET, STEP_RAMP, STEP_OFFLINE, STEP_ONLINE };
+
+struct step {
+    int64_t at_ms;
+    enum step_action action;
+    double value;  /* set, ramp: target */
+    int64_t dur_ms; /* ramp */
+    char target[128];
+    int line;
+};
+
+struct scenario {
+    char name[64];
+    struct step *steps; /* sorted by at_ms (stable) */
+    size_t n;
+};
+
+/* The built-in scenario text of name, or NULL. */
+const char *scenario_builtin(const char *name);
+
+/*
+ * Parses text (origin names it in errors). Checks every target against cfg: a target that
+ * matches nothing is an error. On error returns ST_ERR_INVAL and writes "ORIGIN:LINE: message"
+ * into err. On success *out is filled (free with scenario_free).
+ */
+int scenario_parse(const char *text, const char *origin, const struct config *cfg,
+                   struct scenario *out, char *err, size_t errlen);
+void scenario_free(struct scenario *s);
+
+/* Non-zero when step target t applies to catalog point p / device d. */
+int scenario_matches_point(const struct config *cfg, const char *target, int point);
+int scenario_matches_device(const struct config *cfg, const char *target, int device);
+
+/* The value of a ramp from `from` to `to` over dur_ms, elapsed ms after it started. */
+double scenario_ramp(double from, double to, int64_t dur_ms, int64_t elapsed);
+
+#endif
