@@ -37,6 +37,7 @@ BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/tests/bench/%)
 
 PROGS    := $(BUILD)/steward $(BUILD)/steward-sim
 
+.SECONDARY:
 .PHONY: all deps have-deps test run-tests unit integration demo asan lint bench clean install
 all: $(PROGS)
 
@@ -69,7 +70,9 @@ $(BUILD)/steward: $(BUILD)/gateway/main.o $(LIB)
 $(BUILD)/steward-sim: $(SIM_OBJ) $(LIB)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(LIB)
+# Unit tests link the library and the simulator's modules (all but its main).
+SIM_LIB_OBJ := $(filter-out $(BUILD)/simulator/sim.o,$(SIM_OBJ))
+$(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(SIM_LIB_OBJ) $(LIB)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 
 $(BUILD)/tests/integration/%: $(BUILD)/tests/integration/%.o $(HARN_OBJ) $(LIB)

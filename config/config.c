@@ -441,8 +441,8 @@ static int build_catalog(struct reader *r, struct config *c)
         if (!s->id) continue;
         for (size_t k = 0; k < c->n_devices; k++)
             if (c->devices[k].id && !strcmp(c->devices[k].id, s->id))
-                rd_error(r, NULL, "%s:%d: id '%s' is used by a device (line %d) and a sensor",
-                         r->path, s->line, s->id, c->devices[k].line);
+                rd_error_line(r, s->line, "id '%s' is used by a device (line %d) and a sensor",
+                              s->id, c->devices[k].line);
         struct cfg_point *cp = &c->points[c->n_points];
         cp->name = strdup(s->id);
         cp->device = -1;
@@ -622,8 +622,8 @@ static void load_maintenance(struct reader *r, const config_setting_t *root, str
     for (size_t i_ = 0; i_ < (n); i_++)                                                         \
         for (size_t k_ = 0; k_ < i_; k_++)                                                      \
             if ((arr)[i_].id && (arr)[k_].id && !strcmp((arr)[i_].id, (arr)[k_].id))            \
-                rd_error((r), NULL, "%s:%d: duplicate %s id '%s' (first on line %d)", (r)->path, \
-                         (arr)[i_].line, (label), (arr)[i_].id, (arr)[k_].line)
+                rd_error_line((r), (arr)[i_].line, "duplicate %s id '%s' (first on line %d)",     \
+                              (label), (arr)[i_].id, (arr)[k_].line)
 
 int config_load(const char *path, struct config **out, struct config_diag *diag)
 {

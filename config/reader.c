@@ -7,15 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-void rd_error(struct reader *r, const config_setting_t *s, const char *fmt, ...)
+static void add(struct reader *r, const char *file, int ln, const char *msg)
 {
-    char msg[512], *line = NULL;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    const char *file = s && config_setting_source_file(s) ? config_setting_source_file(s) : r->path;
-    int ln = s ? config_setting_source_line(s) : 0;
+    char *line = NULL;
     int n = ln > 0 ? asprintf(&line, "%s:%d: %s", file, ln, msg) : asprintf(&line, "%s: %s", file, msg);
     r->errors++;
     if (n < 0 || !r->diag) {
@@ -29,6 +23,27 @@ void rd_error(struct reader *r, const config_setting_t *s, const char *fmt, ...)
     }
     r->diag->msgs = msgs;
     r->diag->msgs[r->diag->n++] = line;
+}
+
+void rd_error(struct reader *r, const config_setting_t *s, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    const char *file = s && config_setting_source_file(s) ? config_setting_source_file(s) : r->path;
+    add(r, file, s ? config_setting_source_line(s) : 0, msg);
+}
+
+void rd_error_line(struct reader *r, int line, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    add(r, r->path, line, msg);
 }
 
 int rd_valid_id(const char *s)

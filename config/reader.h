@@ -23,6 +23,10 @@ struct reader {
 void rd_error(struct reader *r, const config_setting_t *s, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* Appends an error at an explicit line (for checks made after the settings were read). */
+void rd_error_line(struct reader *r, int line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 /* Reports every member of group g whose name is not in known (NULL-terminated), suggesting the
  * closest known name. */
 void rd_check_keys(struct reader *r, const config_setting_t *g, const char *const *known,

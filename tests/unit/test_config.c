@@ -1,0 +1,236 @@
+/* Unit tests: loading and validating configurations (config/), every error with its line. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config/config.h"
+#include "config/duration.h"
+#include "gateway/error.h"
+
+static char path[64];
+
+static void write_cfg(const char *text)
+{
+    snprintf(path, sizeof(path), "/tmp/steward-cfg-XXXXXX");
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    fputs(text, f);
+    fclose(f);
+}
+
+static int load(const char *text, struct config **cfg, struct config_diag *d)
+{
+    write_cfg(text);
+    int rc = config_load(path, cfg, d);
+    unlink(path);
+    return rc;
+}
+
+/* Asserts that some diagnostic is exactly "PATH:LINE: ..." and contains `part`. */
+static void expect_error(const struct config_diag *d, int line, const char *part)
+{
+    char prefix[96];
+    snprintf(prefix, sizeof(prefix), "%s:%d: ", path, line);
+    for (size_t i = 0; i < d->n; i++)
+        if (!strncmp(d->msgs[i], prefix, strlen(prefix)) && strstr(d->msgs[i], part)) return;
+    for (size_t i = 0; i < d->n; i++) fprintf(stderr, "  got: %s\n", d->msgs[i]);
+    fail_msg("no error at line %d containing '%s'", line, part);
+}
+
+#define BASE                                                                                    \
+    "site = { id = \"t\"; };\n"                                               /* 1 */          \
+    "modbus = {\n"                                                            /* 2 */          \
+    "  buses = ( { id = \"b\"; type = \"tcp\"; port = 1502; } );\n"           /* 3 */          \
+    "  profiles = ( { id = \"p\"; points = (\n"                               /* 4 */          \
+    "    { name = \"t\"; table = \"holding\"; address = 0; type = \"i16\"; scale = 0.1; } ); } );\n" \
+    "  devices = ( { id = \"d\"; bus = \"b\"; unit = 1; profile = \"p\"; } );\n" /* 6 */        \
+    "};\n"                                                                    /* 7 */
+
+static void test_shipped_examples_load(void **st)
+{
+    (void)st;
+    const char *files[] = {"config/examples/site.cfg", "config/examples/demo.cfg"};
+    for (int i = 0; i < 2; i++) {
+        struct config *c = NULL;
+        struct config_diag d = {0};
+        int rc = config_load(files[i], &c, &d);
+        for (size_t k = 0; k < d.n; k++) fprintf(stderr, "%s\n", d.msgs[k]);
+        assert_int_equal(rc, ST_OK);
+        assert_int_equal(c->n_rules, 5);
+        assert_int_equal(c->n_sensors, 3);
+        config_free(c);
+        config_diag_free(&d);
+    }
+}
+
+static void test_design_example_catalog_and_defaults(void **st)
+{
+    (void)st;
+    struct config *c = NULL;
+    assert_int_equal(config_load("config/examples/site.cfg", &c, NULL), ST_OK);
+    assert_int_equal(c->n_points, 9);
+    assert_string_equal(c->points[0].name, "main_meter.pf_total");
+    assert_string_equal(c->points[3].name, "tx1.temp_a");
+    assert_string_equal(c->points[6].name, "smoke_b2");
+    assert_int_equal(c->devices[1].first_point, 3);
+    assert_int_equal(c->sensors_in[0].point, 6);
+    assert_int_equal(c->buses[1].type, BUS_RTU);
+    assert_int_equal(c->buses[1].parity, 'E');
+    assert_int_equal(c->rules[0].on_delay_ms, 10000);
+    assert_int_equal(c->rules[2].latch, 1);
+    assert_string_equal(c->rules[0].asset, "TX-1");     /* from tx1 */
+    assert_string_equal(c->rules[3].asset, "LS-B2-03"); /* from the leak sensor */
+    assert_int_equal(c->sla.prio[PRIO_NORMAL].respond_ms, 24 * 3600 * 1000LL);
+    assert_int_equal(c->sensors_in[0].heartbeat_ms, 2 * 3600 * 1000LL);
+    assert_int_equal(c->has_sensor_broker, 0);
+    assert_int_equal(c->sensors.port, 1883);
+    assert_int_equal(config_point_find(c, "tx1.temp_c"), 5);
+    assert_int_equal(config_point_find(c, "tx1.temp_d"), -1);
+    config_free(c);
+}
+
+static void test_defaults_fill_what_is_not_written(void **st)
+{
+    (void)st;
+    struct config *c = NULL;
+    assert_int_equal(load(BASE, &c, NULL), ST_OK);
+    assert_string_equal(c->upstream.host, "127.0.0.1");
+    assert_int_equal(c->upstream.port, 1883);
+    assert_string_equal(c->upstream.client_id, "steward-t");
+    assert_string_equal(c->upstream.topic_prefix, "steward/t");
+    assert_string_equal(c->storage.path, "steward.db");
+    assert_int_equal(c->devices[0].interval_ms, 1000);
+    assert_int_equal(c->buses[0].timeout_ms, 500);
+    assert_int_equal(c->sla.prio[PRIO_EMERGENCY].notify_ms, 60000);
+    assert_int_equal(c->sla.n_escalation, 4);
+    assert_string_equal(c->sla.escalation[3], "general_manager");
+    config_free(c);
+}
+
+static void test_syntax_error_names_file_and_line(void **st)
+{
+    (void)st;
+    struct config *c = NULL;
+    struct config_diag d = {0};
+    assert_int_equal(load("site = { id = \"t\"; };\n\nrules = ( { id = \"x\" ;; } );\n", &c, &d),
+                     ST_ERR_CONFIG);
+    assert_null(c);
+    expect_error(&d, 3, "syntax error");
+    config_diag_free(&d);
+}
+
+static void test_misspelled_setting_is_reported_with_a_suggestion(void **st)
+{
+    (void)st;
+    struct config *c = NULL;
+    struct config_diag d = {0};
+    assert_int_equal(load(BASE "sensors = ( { id = \"s\"; kind = \"leak\"; topic = \"a/b\";\n"
+                               "  feild = \"water_leak\"; } );\n",
+                          &c, &d),
+                     ST_ERR_CONFIG);
+    expect_error(&d, 9, "unknown setting 'feild' in sensor 's'; did you mean 'field'?");
+    expect_error(&d, 8, "'field' (the JSON member holding the state) is required");
+    config_diag_free(&d);
+}
+
+static void test_every_error_is_reported_in_file_order(void **st)
+{
+    (void)st;
+    struct config *c = NULL;
+    struct config_diag d = {0};
+    int rc = load("site = { id = \"t\"; };\n"
+                  "modbus = {\n"
+                  "  buses = ( { id = \"b\"; type = \"serial\"; } );\n"
+                  "  profiles = ( { id = \"p\"; points = ( { name = \"t\"; table = \"holding\"; address = 70000; type = \"i16\"; } ); } );\n"
+                  "  devices = ( { id = \"d\"; bus = \"nobus\"; unit = 1; profile = \"p\"; interval = \"30\"; },\n"
+                  "              { id = \"d\"; bus = \"b\"; unit = 2; profile = \"nope\"; } );\n"
+                  "};\n"
+                  "mqtt = { upstream = { password = \"hunter2\"; }; };\n"
+                  "rules = ( { id = \"r\"; when = \"d.t > 1 && tx9.temp > 2\"; priority = \"high\";\n"
+                  "            category = \"x\"; title = \"y\"; } );\n",
+                  &c, &d);
+    assert_int_equal(rc, ST_ERR_CONFIG);
+    expect_error(&d, 3, "'type' = \"serial\" is not one of: tcp, rtu");
+    expect_error(&d, 4, "'address' = 70000 is out of range");
+    expect_error(&d, 5, "unknown bus 'nobus'");
+    expect_error(&d, 5, "'interval' = \"30\" is not valid");
+    expect_error(&d, 6, "unknown profile 'nope'");
+    expect_error(&d, 6, "duplicate device id 'd'");
+    expect_error(&d, 8, "do not write the password in the configuration");
+    expect_error(&d, 9, "rule 'r': when: unknown point 'tx9.temp' at column 12");
+    expect_error(&d, 9, "'priority' = \"high\" is not one of: emergency, urgent, normal, info");
+    for (size_t i = 1; i < d.n; i++) /* sorted by line */
+        assert_true(atoi(strchr(d.msgs[i - 1] + strlen(path), ':') + 1) <=
+                    atoi(strchr(d.msgs[i] + strlen(path), ':') + 1));
+    config_diag_free(&d);
+}
+
+static void test_missing_file_is_an_io_error(void **st)
+{
+    (void)st;
+    struct config *c = NULL;
+    struct config_diag d = {0};
+    assert_int_equal(config_load("/nonexistent/steward.cfg", &c, &d), ST_ERR_IO);
+    assert_int_equal(d.n, 1);
+    assert_non_null(strstr(d.msgs[0], "/nonexistent/steward.cfg: cannot read"));
+    config_diag_free(&d);
+}
+
+static void test_builtin_alarm_ids_cannot_be_taken_by_rules(void **st)
+{
+    (void)st;
+    struct config *c = NULL;
+    struct config_diag d = {0};
+    assert_int_equal(load(BASE "rules = ( { id = \"comm_d\"; when = \"d.t > 1\"; priority = \"normal\";\n"
+                               "  category = \"x\"; title = \"y\"; } );\n",
+                          &c, &d),
+                     ST_ERR_CONFIG);
+    expect_error(&d, 8, "taken by the built-in alarm of device 'd'");
+    config_diag_free(&d);
+}
+
+static void test_durations_and_sizes(void **st)
+{
+    (void)st;
+    int64_t v;
+    assert_int_equal(duration_parse("500ms", &v), 0);
+    assert_int_equal(v, 500);
+    assert_int_equal(duration_parse("15m", &v), 0);
+    assert_int_equal(v, 900000);
+    assert_int_equal(duration_parse("7d", &v), 0);
+    assert_int_equal(v, 7 * 86400000LL);
+    assert_int_equal(duration_parse("1.5s", &v), 0);
+    assert_int_equal(v, 1500);
+    assert_int_equal(duration_parse("30", &v), ST_ERR_INVAL);
+    assert_int_equal(duration_parse("-1s", &v), ST_ERR_INVAL);
+    assert_int_equal(duration_parse("5 m", &v), ST_ERR_INVAL);
+    assert_int_equal(duration_parse("1w", &v), ST_ERR_INVAL);
+    assert_int_equal(size_parse("256MB", &v), 0);
+    assert_int_equal(v, 256LL * 1024 * 1024);
+    char buf[32];
+    assert_string_equal(duration_format(5400000, buf, sizeof(buf)), "1h30m");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_shipped_examples_load),
+        cmocka_unit_test(test_design_example_catalog_and_defaults),
+        cmocka_unit_test(test_defaults_fill_what_is_not_written),
+        cmocka_unit_test(test_syntax_error_names_file_and_line),
+        cmocka_unit_test(test_misspelled_setting_is_reported_with_a_suggestion),
+        cmocka_unit_test(test_every_error_is_reported_in_file_order),
+        cmocka_unit_test(test_missing_file_is_an_io_error),
+        cmocka_unit_test(test_builtin_alarm_ids_cannot_be_taken_by_rules),
+        cmocka_unit_test(test_durations_and_sizes),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

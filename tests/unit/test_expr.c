@@ -1,0 +1,190 @@
+/* Unit tests: rule expressions, compile and evaluate (rules/compile.c, rules/eval.c). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "gateway/error.h"
+#include "gateway/quality.h"
+#include "rules/expr.h"
+
+/* A catalog of five points: tx1.temp_a/b/c, main_meter.pf_total, door_plant. */
+static const char *const names[] = {"tx1.temp_a", "tx1.temp_b", "tx1.temp_c",
+                                    "main_meter.pf_total", "door_plant"};
+static double values[5];
+static uint8_t quality[5];
+
+static int resolve(void *ctx, const char *name)
+{
+    (void)ctx;
+    for (int i = 0; i < 5; i++)
+        if (!strcmp(names[i], name)) return i;
+    return -1;
+}
+
+static struct expr_env env(int hour)
+{
+    return (struct expr_env){values, quality, hour, 3};
+}
+
+static int reset(void **st)
+{
+    (void)st;
+    double v[5] = {120, 118, 117.5, 0.95, 0};
+    memcpy(values, v, sizeof(v));
+    memset(quality, QUALITY_GOOD, sizeof(quality));
+    return 0;
+}
+
+static struct expr *compile_ok(const char *src)
+{
+    struct expr *e = NULL;
+    char err[128];
+    int rc = expr_compile(src, resolve, NULL, &e, err, sizeof(err));
+    if (rc != ST_OK) fail_msg("'%s' did not compile: %s", src, err);
+    return e;
+}
+
+static double value_of(const char *src, int hour)
+{
+    struct expr *e = compile_ok(src);
+    struct expr_env en = env(hour);
+    double v = -999;
+    assert_int_equal(expr_value(e, &en, &v), 0);
+    expr_free(e);
+    return v;
+}
+
+static int truth_of(const char *src, int hour)
+{
+    struct expr *e = compile_ok(src);
+    struct expr_env en = env(hour);
+    int t = expr_test(e, &en);
+    expr_free(e);
+    return t;
+}
+
+static void test_precedence_and_associativity(void **st)
+{
+    (void)st;
+    assert_true(value_of("1 + 2 * 3", 0) == 7);
+    assert_true(value_of("(1 + 2) * 3", 0) == 9);
+    assert_true(value_of("10 - 4 - 3", 0) == 3);
+    assert_true(value_of("12 / 3 / 2", 0) == 2);
+    assert_true(value_of("-2 * 3", 0) == -6);
+    assert_true(value_of("1 < 2 == 1", 0) == 1);
+    assert_true(value_of("1 || 0 && 0", 0) == 1); /* && binds tighter */
+    assert_true(value_of("!0 + 1", 0) == 2);
+    assert_true(value_of("1e3 + .5", 0) == 1000.5);
+}
+
+static void test_functions(void **st)
+{
+    (void)st;
+    assert_true(value_of("abs(-3.5)", 0) == 3.5);
+    assert_true(value_of("min(4, 2, 9)", 0) == 2);
+    assert_true(value_of("max(tx1.temp_a, tx1.temp_b, tx1.temp_c)", 0) == 120);
+    assert_true(value_of("avg(1, 2, 6)", 0) == 3);
+    assert_true(value_of("between(5, 5, 7)", 0) == 1);
+    assert_true(value_of("between(8, 5, 7)", 0) == 0);
+    assert_true(value_of("hour()", 21) == 21);
+    assert_true(value_of("weekday()", 0) == 3);
+}
+
+static void test_design_example_rules(void **st)
+{
+    (void)st;
+    const char *over = "max(tx1.temp_a, tx1.temp_b, tx1.temp_c) > 130";
+    assert_int_equal(truth_of(over, 0), EXPR_FALSE);
+    values[1] = 131.2;
+    assert_int_equal(truth_of(over, 0), EXPR_TRUE);
+    const char *door = "door_plant && !between(hour(), 7, 22)";
+    values[4] = 1;
+    assert_int_equal(truth_of(door, 23), EXPR_TRUE);
+    assert_int_equal(truth_of(door, 10), EXPR_FALSE);
+    assert_int_equal(truth_of("main_meter.pf_total < 0.90", 0), EXPR_FALSE);
+}
+
+static void test_a_point_not_good_makes_the_rule_unknown(void **st)
+{
+    (void)st;
+    quality[0] = QUALITY_COMM_FAIL;
+    assert_int_equal(truth_of("tx1.temp_a > 130", 0), EXPR_UNKNOWN);
+    assert_int_equal(truth_of("max(tx1.temp_a, tx1.temp_b) > 0", 0), EXPR_UNKNOWN);
+    /* Kleene logic: a known operand that decides alone still decides. */
+    assert_int_equal(truth_of("0 && tx1.temp_a > 1", 0), EXPR_FALSE);
+    assert_int_equal(truth_of("1 || tx1.temp_a > 1", 0), EXPR_TRUE);
+    assert_int_equal(truth_of("1 && tx1.temp_a > 1", 0), EXPR_UNKNOWN);
+    /* stale() asks about quality itself, so it is never unknown. */
+    assert_int_equal(truth_of("stale(tx1.temp_a)", 0), EXPR_TRUE);
+    assert_int_equal(truth_of("stale(tx1.temp_b)", 0), EXPR_FALSE);
+}
+
+static void test_division_by_zero_is_unknown(void **st)
+{
+    (void)st;
+    assert_int_equal(truth_of("1 / 0 > 0", 0), EXPR_UNKNOWN);
+    assert_int_equal(truth_of("tx1.temp_a / (tx1.temp_b - tx1.temp_b) > 1", 0), EXPR_UNKNOWN);
+}
+
+static void check_error(const char *src, const char *expected)
+{
+    struct expr *e = NULL;
+    char err[160] = "";
+    assert_int_equal(expr_compile(src, resolve, NULL, &e, err, sizeof(err)), ST_ERR_INVAL);
+    assert_null(e);
+    if (!strstr(err, expected)) fail_msg("'%s': expected '%s' in '%s'", src, expected, err);
+}
+
+static void test_errors_name_the_token_and_column(void **st)
+{
+    (void)st;
+    check_error("tx9.temp_a > 1", "unknown point 'tx9.temp_a' at column 1");
+    check_error("max(tx1.temp_a, tx1.temp_q)", "unknown point 'tx1.temp_q' at column 17");
+    check_error("(1 + 2", "expected ')' at the end");
+    check_error("1 + ", "expected a number, a point or '(' at the end");
+    check_error("1 2", "unexpected text at column 3");
+    check_error("", "empty expression");
+    check_error("foo(1)", "unknown function 'foo' at column 1");
+    check_error("between(1, 2)", "between() takes 3 arguments, not 2");
+    check_error("rate(tx1.temp_a, \"5m\")", "rate() is not supported yet");
+    check_error("stale(3)", "stale() takes a point name");
+    check_error("1 $ 2", "unexpected character '$' at column 3");
+    char deep[200] = "";
+    for (int i = 0; i < 70; i++) strcat(deep, "(");
+    check_error(deep, "nested too deeply");
+}
+
+static void test_points_are_listed_once_in_order_of_appearance(void **st)
+{
+    (void)st;
+    struct expr *e = compile_ok("door_plant || tx1.temp_b > tx1.temp_a + tx1.temp_b || stale(door_plant)");
+    const int *ids;
+    size_t n = expr_points(e, &ids);
+    assert_int_equal(n, 3);
+    assert_int_equal(ids[0], 4);
+    assert_int_equal(ids[1], 1);
+    assert_int_equal(ids[2], 0);
+    assert_false(expr_uses_time(e));
+    expr_free(e);
+    e = compile_ok("hour() > 7");
+    assert_true(expr_uses_time(e));
+    expr_free(e);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup(test_precedence_and_associativity, reset),
+        cmocka_unit_test_setup(test_functions, reset),
+        cmocka_unit_test_setup(test_design_example_rules, reset),
+        cmocka_unit_test_setup(test_a_point_not_good_makes_the_rule_unknown, reset),
+        cmocka_unit_test_setup(test_division_by_zero_is_unknown, reset),
+        cmocka_unit_test_setup(test_errors_name_the_token_and_column, reset),
+        cmocka_unit_test_setup(test_points_are_listed_once_in_order_of_appearance, reset),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,202 @@
+/* Unit tests: the SQLite store (gateway/store.c) on a temporary file: outbox replay, counters,
+ * committed-before-published, a reader beside the writer, schema versions. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "gateway/error.h"
+#include "gateway/store.h"
+
+struct fx {
+    char dir[64], path[96];
+};
+
+static int setup(void **state)
+{
+    struct fx *f = calloc(1, sizeof(*f));
+    snprintf(f->dir, sizeof(f->dir), "/tmp/steward-store-XXXXXX");
+    assert_non_null(mkdtemp(f->dir));
+    snprintf(f->path, sizeof(f->path), "%s/s.db", f->dir);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fx *f = *state;
+    char cmd[128];
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
+    int rc = system(cmd);
+    free(f);
+    return rc == 0 ? 0 : -1;
+}
+
+struct seen {
+    int n;
+    int64_t ids[16];
+    char topics[16][64];
+    size_t lens[16];
+    int retain[16];
+};
+
+static int collect(void *ctx, int64_t id, const char *topic, const void *payload, size_t len,
+                   int qos, int retain)
+{
+    (void)payload;
+    struct seen *s = ctx;
+    assert_int_equal(qos, 1);
+    s->ids[s->n] = id;
+    snprintf(s->topics[s->n], sizeof(s->topics[0]), "%s", topic);
+    s->lens[s->n] = len;
+    s->retain[s->n++] = retain;
+    return 0;
+}
+
+static void test_outbox_rows_come_back_in_order_until_delivered(void **state)
+{
+    struct fx *f = *state;
+    struct store *s;
+    assert_int_equal(store_open(f->path, 0, &s), ST_OK);
+    int64_t a, b, c;
+    assert_int_equal(store_outbox_add(s, "p/alarms/x", "{\"a\":1}", 7, 1, 1, &a), ST_OK);
+    assert_int_equal(store_outbox_add(s, "p/events", "{}", 2, 1, 0, &b), ST_OK);
+    assert_int_equal(store_outbox_add(s, "p/workorders/W", "", 0, 1, 1, &c), ST_OK);
+    assert_int_equal(store_commit(s), ST_OK);
+    assert_true(a < b && b < c);
+    struct seen seen = {0};
+    assert_int_equal(store_outbox_pending(s, 0, 10, collect, &seen), 0);
+    assert_int_equal(seen.n, 3);
+    assert_string_equal(seen.topics[0], "p/alarms/x");
+    assert_int_equal(seen.lens[0], 7);
+    assert_int_equal(seen.retain[1], 0);
+    assert_int_equal(seen.lens[2], 0); /* an empty retained message clears a topic */
+    assert_int_equal(seen.retain[2], 1);
+    memset(&seen, 0, sizeof(seen));
+    assert_int_equal(store_outbox_pending(s, a, 1, collect, &seen), 0);
+    assert_int_equal(seen.n, 1);
+    assert_int_equal(seen.ids[0], b);
+    assert_int_equal(store_outbox_delivered(s, b), ST_OK);
+    assert_int_equal(store_commit(s), ST_OK);
+    assert_int_equal(store_outbox_count(s), 2);
+    store_close(s);
+    /* After a restart the undelivered rows are still there. */
+    assert_int_equal(store_open(f->path, 0, &s), ST_OK);
+    memset(&seen, 0, sizeof(seen));
+    assert_int_equal(store_outbox_pending(s, 0, 10, collect, &seen), 0);
+    assert_int_equal(seen.n, 2);
+    assert_int_equal(seen.ids[0], a);
+    assert_int_equal(seen.ids[1], c);
+    store_close(s);
+}
+
+static void test_uncommitted_writes_vanish_in_a_crash(void **state)
+{
+    struct fx *f = *state;
+    struct store *s;
+    assert_int_equal(store_open(f->path, 0, &s), ST_OK);
+    assert_int_equal(store_outbox_add(s, "p/kept", "1", 1, 1, 0, NULL), ST_OK);
+    assert_int_equal(store_alarm_put(s, "kept", "active_unack", "{}"), ST_OK);
+    assert_int_equal(store_commit(s), ST_OK);
+    assert_int_equal(store_outbox_add(s, "p/lost", "2", 1, 1, 0, NULL), ST_OK);
+    assert_true(store_in_transaction(s));
+    store_close(s); /* as if killed before the commit */
+    assert_int_equal(store_open(f->path, 0, &s), ST_OK);
+    struct seen seen = {0};
+    store_outbox_pending(s, 0, 10, collect, &seen);
+    assert_int_equal(seen.n, 1);
+    assert_string_equal(seen.topics[0], "p/kept");
+    store_close(s);
+}
+
+static void test_counters_only_grow_across_restarts(void **state)
+{
+    struct fx *f = *state;
+    struct store *s;
+    int64_t v;
+    assert_int_equal(store_open(f->path, 0, &s), ST_OK);
+    assert_int_equal(store_next_seq(s, &v), ST_OK);
+    assert_int_equal(v, 1);
+    assert_int_equal(store_next_seq(s, &v), ST_OK);
+    assert_int_equal(v, 2);
+    assert_int_equal(store_next_wo_number(s, &v), ST_OK);
+    assert_int_equal(v, 1);
+    store_commit(s);
+    store_close(s);
+    assert_int_equal(store_open(f->path, 0, &s), ST_OK);
+    assert_int_equal(store_next_seq(s, &v), ST_OK);
+    assert_int_equal(v, 3);
+    store_close(s);
+}
+
+static int count_rows(void *ctx, const char *id, const char *state, const char *json)
+{
+    (void)id, (void)json;
+    int *n = ctx;
+    if (state) (*n)++;
+    return 0;
+}
+
+static void test_a_reader_sees_committed_rows_while_the_writer_works(void **state)
+{
+    struct fx *f = *state;
+    struct store *w, *r;
+    assert_int_equal(store_open(f->path, 0, &w), ST_OK);
+    assert_int_equal(store_wo_put(w, "WO-1", "k1", "open", 1, "{\"id\":\"WO-1\"}"), ST_OK);
+    assert_int_equal(store_wo_put(w, "WO-2", "k2", "closed", 0, "{}"), ST_OK);
+    assert_int_equal(store_device_put(w, "tx1", "comm_fail", 1000), ST_OK);
+    assert_int_equal(store_commit(w), ST_OK);
+    assert_int_equal(store_alarm_put(w, "pending", "active_unack", "{}"), ST_OK); /* open txn */
+    assert_int_equal(store_open(f->path, 1, &r), ST_OK);
+    int n = 0;
+    assert_int_equal(store_wo_each_open(r, count_rows, &n), 0);
+    assert_int_equal(n, 1);
+    n = 0;
+    assert_int_equal(store_alarm_each(r, count_rows, &n), 0);
+    assert_int_equal(n, 0); /* not committed yet */
+    n = 0;
+    assert_int_equal(store_device_each(r, count_rows, &n), 0);
+    assert_int_equal(n, 1);
+    char *json = NULL;
+    assert_int_equal(store_wo_get(r, "WO-1", &json), ST_OK);
+    assert_string_equal(json, "{\"id\":\"WO-1\"}");
+    free(json);
+    assert_int_equal(store_wo_get(r, "WO-9", &json), ST_ERR_NOTFOUND);
+    assert_int_equal(store_alarm_put(r, "x", "normal", "{}"), ST_ERR_STATE); /* read-only */
+    store_close(r);
+    store_close(w);
+}
+
+static void test_a_newer_schema_is_refused(void **state)
+{
+    struct fx *f = *state;
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 99", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    struct store *s = NULL;
+    assert_int_equal(store_open(f->path, 0, &s), ST_ERR_DB);
+    assert_null(s);
+    char other[128];
+    snprintf(other, sizeof(other), "%s/missing.db", f->dir);
+    assert_int_equal(store_open(other, 1, &s), ST_ERR_IO);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_outbox_rows_come_back_in_order_until_delivered, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_uncommitted_writes_vanish_in_a_crash, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_counters_only_grow_across_restarts, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_reader_sees_committed_rows_while_the_writer_works, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_newer_schema_is_refused, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
