@@ -23,5 +23,5 @@ for t in "$@"; do
 done
 echo
 for n in "${failed_names[@]+"${failed_names[@]}"}"; do echo "failed: $n"; done
-echo "test programs: $passed passed, $failed failed"
+echo "programs: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -133,7 +133,7 @@ int scenario_parse(const char *text, const char *origin, const struct config *cf
         out->steps = v;
         out->steps[out->n++] = s;
     }
-    qsort(out->steps, out->n, sizeof(*out->steps), by_time);
+    if (out->n) qsort(out->steps, out->n, sizeof(*out->steps), by_time);
     return ST_OK;
 }
 

@@ -525,6 +525,29 @@ const char *h_json_str(const json_t *o, const char *key)
     return s ? s : "";
 }
 
+int h_logs_clean(const struct h_env *e)
+{
+    DIR *d = opendir(e->dir);
+    if (!d) return 1;
+    int clean = 1;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        size_t n = strlen(de->d_name);
+        if (n < 4 || (strcmp(de->d_name + n - 4, ".log") && strcmp(de->d_name + n - 4, ".out")))
+            continue;
+        char *t = h_read_file(h_path(e, de->d_name));
+        const char *hit = NULL;
+        if (t && !(hit = strstr(t, "Sanitizer"))) hit = strstr(t, "runtime error:");
+        if (hit) {
+            fprintf(stderr, "---- sanitizer report in %s:\n%.4000s\n", de->d_name, hit);
+            clean = 0;
+        }
+        free(t);
+    }
+    closedir(d);
+    return clean;
+}
+
 void h_dump_logs(const struct h_env *e)
 {
     const char *logs[] = {"steward.log", "steward2.log", "sim.log", "mosquitto.log"};

@@ -96,6 +96,13 @@ int h_publish(int port, const char *topic, const char *payload, size_t len, int 
 json_t *h_json(const struct h_msg *m);
 const char *h_json_str(const json_t *o, const char *key);
 
+/*
+ * Scans every log in the environment's directory for a sanitizer report (AddressSanitizer,
+ * LeakSanitizer, UBSan "runtime error:"), printing any it finds. Returns 1 when clean. Stop the
+ * processes first: leaks are reported at exit.
+ */
+int h_logs_clean(const struct h_env *e);
+
 /* Prints the tail of every log in the environment's directory (for failures). */
 void h_dump_logs(const struct h_env *e);
 

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
 
 #include "gateway/clock.h"
@@ -78,10 +79,19 @@ static void start_all(struct run *r, const char *scenario, const char *speed)
     assert_true(r->gw > 0);
 }
 
+/* Stops everything (the gateway first, with SIGTERM, so it reports leaks at exit), then checks
+ * that no process logged a sanitizer report. */
 static void stop_all(struct run *r)
 {
     h_sub_free(r->sub);
+    if (r->gw > 0 && h_alive(r->gw)) {
+        int status = h_stop(r->gw, 5000);
+        assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    }
+    if (r->sim > 0) h_stop(r->sim, 5000);
+    int clean = h_logs_clean(r->e);
     h_cleanup_all();
+    assert_true(clean);
     free((void *)r->cfg);
     free(r->e);
     memset(r, 0, sizeof(*r));
@@ -355,6 +365,7 @@ static void test_check_and_status_commands(void **st)
     /* status before the gateway ever ran: a clear error, exit 2. */
     const char *argv3[] = {h_bin("steward"), "status", "-c", good_path, NULL};
     assert_int_equal(h_run(argv3, h_path(e, "status.out"), 10000), 2);
+    assert_true(h_logs_clean(e));
     h_cleanup_all();
     free(e);
 }
