@@ -266,3 +266,47 @@ int rd_enum(struct reader *r, const config_setting_t *g, const char *key,
     free(v);
     return -1;
 }
+
+/* The list (or array) at g.key, or NULL when absent; reports a wrong type. */
+const config_setting_t *rd_list(struct reader *r, const config_setting_t *g,
+                                       const char *key, const char *what)
+{
+    const config_setting_t *s = g ? config_setting_get_member(g, key) : NULL;
+    if (!s) return NULL;
+    if (!config_setting_is_list(s) && !config_setting_is_array(s)) {
+        rd_error(r, s, "%s: '%s' must be a list: ( { ... }, { ... } )", what, key);
+        return NULL;
+    }
+    return s;
+}
+
+/* The group at g.key, or NULL when absent; reports a wrong type. */
+const config_setting_t *rd_group(struct reader *r, const config_setting_t *g,
+                                        const char *key, const char *what)
+{
+    const config_setting_t *s = g ? config_setting_get_member(g, key) : NULL;
+    if (!s) return NULL;
+    if (!config_setting_is_group(s)) {
+        rd_error(r, s, "%s: '%s' must be a group: { ... }", what, key);
+        return NULL;
+    }
+    return s;
+}
+
+/* Element i of a list, which must be a group. */
+const config_setting_t *rd_item(struct reader *r, const config_setting_t *list, int i,
+                                    const char *what)
+{
+    const config_setting_t *e = config_setting_get_elem(list, (unsigned)i);
+    if (!config_setting_is_group(e)) {
+        rd_error(r, e, "each element of %s must be a group: { ... }", what);
+        return NULL;
+    }
+    return e;
+}
+
+void *rd_alloc_items(const config_setting_t *list, size_t size, size_t *n)
+{
+    *n = list ? (size_t)config_setting_length(list) : 0;
+    return calloc(*n ? *n : 1, size);
+}

@@ -53,6 +53,17 @@ int rd_size(struct reader *r, const config_setting_t *g, const char *key, int64_
 int rd_enum(struct reader *r, const config_setting_t *g, const char *key,
             const char *const *names, int required, int def, const char *what, int *out);
 
+/* The list (or array) / group at g.key, or NULL when absent; a wrong type is reported. */
+const config_setting_t *rd_list(struct reader *r, const config_setting_t *g, const char *key,
+                                const char *what);
+const config_setting_t *rd_group(struct reader *r, const config_setting_t *g, const char *key,
+                                 const char *what);
+/* Element i of a list, which must be a group (else reported, NULL). */
+const config_setting_t *rd_item(struct reader *r, const config_setting_t *list, int i,
+                                const char *what);
+/* A zeroed array for every element of list (may be NULL: none); *n gets the count. */
+void *rd_alloc_items(const config_setting_t *list, size_t size, size_t *n);
+
 /* Non-zero when s matches [a-z][a-z0-9_]*. */
 int rd_valid_id(const char *s);
 

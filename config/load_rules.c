@@ -1,0 +1,85 @@
+/* load_rules.c - the rules: each expression compiled against the point catalog. */
+#include "config/config.h"
+#include "config/load.h"
+#include "config/reader.h"
+#include "gateway/error.h"
+#include "rules/expr.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- rules ---- */
+
+static int resolve_point(void *ctx, const char *name)
+{
+    return config_point_find(ctx, name);
+}
+
+static void compile_expr(struct reader *r, const config_setting_t *g, struct config *c,
+                         const char *key, const char *rule, const char *src, struct expr **out)
+{
+    char err[256];
+    if (expr_compile(src, resolve_point, c, out, err, sizeof(err)) != ST_OK)
+        rd_error(r, config_setting_get_member(g, key), "rule '%s': %s: %s", rule, key, err);
+}
+
+/* A rule's asset and location default to those of the first point it reads. */
+static void rule_place(struct config *c, struct cfg_rule *ru)
+{
+    const int *ids;
+    const char *asset = NULL, *loc = NULL;
+    if (ru->when_expr && expr_points(ru->when_expr, &ids) > 0) {
+        const struct cfg_point *p = &c->points[ids[0]];
+        if (p->device >= 0) {
+            asset = c->devices[p->device].asset ? c->devices[p->device].asset : c->devices[p->device].id;
+            loc = c->devices[p->device].location;
+        } else {
+            asset = c->sensors_in[p->sensor].asset ? c->sensors_in[p->sensor].asset : c->sensors_in[p->sensor].id;
+            loc = c->sensors_in[p->sensor].location;
+        }
+    }
+    if (!ru->asset) ru->asset = strdup(asset ? asset : c->site.id);
+    if (!ru->location && loc) ru->location = strdup(loc);
+}
+
+void config_load_rules(struct reader *r, const config_setting_t *root, struct config *c)
+{
+    static const char *const keys[] = {"id", "when", "clear", "on_delay", "off_delay", "latch",
+                                       "priority", "category", "title", "asset", "location", NULL};
+    const config_setting_t *l = rd_list(r, root, "rules", "the configuration");
+    c->rules = rd_alloc_items(l, sizeof(*c->rules), &c->n_rules);
+    for (size_t i = 0; i < c->n_rules; i++) {
+        struct cfg_rule *ru = &c->rules[i];
+        const config_setting_t *g = rd_item(r, l, (int)i, "rules");
+        if (!g) continue;
+        ru->line = config_setting_source_line(g);
+        if (rd_id(r, g, "id", "rule", &ru->id)) continue;
+        char what[96];
+        snprintf(what, sizeof(what), "rule '%s'", ru->id);
+        rd_check_keys(r, g, keys, what);
+        for (size_t k = 0; k < i; k++)
+            if (c->rules[k].id && !strcmp(c->rules[k].id, ru->id))
+                rd_error(r, g, "%s: duplicate rule id (first on line %d)", what, c->rules[k].line);
+        if (!strncmp(ru->id, "comm_", 5) && config_device_find(c, ru->id + 5) >= 0)
+            rd_error(r, g, "%s: the id is taken by the built-in alarm of device '%s'", what, ru->id + 5);
+        for (size_t k = 0; k < c->n_sensors; k++)
+            if (!strncmp(ru->id, "silent_", 7) && c->sensors_in[k].id && !strcmp(ru->id + 7, c->sensors_in[k].id))
+                rd_error(r, g, "%s: the id is taken by the built-in alarm of sensor '%s'", what, ru->id + 7);
+        if (rd_str(r, g, "when", 1, NULL, what, &ru->when) == 0 && ru->when)
+            compile_expr(r, g, c, "when", ru->id, ru->when, &ru->when_expr);
+        if (rd_str(r, g, "clear", 0, NULL, what, &ru->clear) == 0 && ru->clear)
+            compile_expr(r, g, c, "clear", ru->id, ru->clear, &ru->clear_expr);
+        rd_duration(r, g, "on_delay", 0, 0, what, &ru->on_delay_ms);
+        rd_duration(r, g, "off_delay", 0, 0, what, &ru->off_delay_ms);
+        rd_bool(r, g, "latch", 0, what, &ru->latch);
+        int p = PRIO_NORMAL;
+        rd_enum(r, g, "priority", priority_names, 1, PRIO_NORMAL, what, &p);
+        ru->priority = (enum priority)p;
+        rd_str(r, g, "category", 1, NULL, what, &ru->category);
+        rd_str(r, g, "title", 1, NULL, what, &ru->title);
+        rd_str(r, g, "asset", 0, NULL, what, &ru->asset);
+        rd_str(r, g, "location", 0, NULL, what, &ru->location);
+        rule_place(c, ru);
+    }
+}
