@@ -35,8 +35,10 @@ static int word_state(const struct cfg_sensor *s, const char *w, size_t n, int *
 
 static int parse_plain(const struct cfg_sensor *s, const char *p, size_t len, int *state)
 {
-    while (len && isspace((unsigned char)*p)) p++, len--;
-    while (len && isspace((unsigned char)p[len - 1])) len--;
+    while (len && isspace((unsigned char)*p))
+        p++, len--;
+    while (len && isspace((unsigned char)p[len - 1]))
+        len--;
     return word_state(s, p, len, state);
 }
 
@@ -83,7 +85,8 @@ int mqtt_sensor_parse(const struct cfg_sensor *s, const void *payload, size_t le
         *why = "empty payload";
         return ST_ERR_INVAL;
     }
-    int rc = s->plain ? parse_plain(s, payload, len, state) : parse_json(s, payload, len, state, why);
+    int rc =
+        s->plain ? parse_plain(s, payload, len, state) : parse_json(s, payload, len, state, why);
     if (rc) {
         if (s->plain) *why = "payload is neither the on nor the off value";
         return rc;

@@ -104,12 +104,12 @@ int config_rule_find(const struct config *cfg, const char *id)
 }
 
 /* Duplicate ids among items of one kind. */
-#define CHECK_DUPS(r, arr, n, label)                                                            \
-    for (size_t i_ = 0; i_ < (n); i_++)                                                         \
-        for (size_t k_ = 0; k_ < i_; k_++)                                                      \
-            if ((arr)[i_].id && (arr)[k_].id && !strcmp((arr)[i_].id, (arr)[k_].id))            \
-                rd_error_line((r), (arr)[i_].line, "duplicate %s id '%s' (first on line %d)",     \
-                              (label), (arr)[i_].id, (arr)[k_].line)
+#define CHECK_DUPS(r, arr, n, label)                                                               \
+    for (size_t i_ = 0; i_ < (n); i_++)                                                            \
+        for (size_t k_ = 0; k_ < i_; k_++)                                                         \
+            if ((arr)[i_].id && (arr)[k_].id && !strcmp((arr)[i_].id, (arr)[k_].id))               \
+    rd_error_line((r), (arr)[i_].line, "duplicate %s id '%s' (first on line %d)", (label),         \
+                  (arr)[i_].id, (arr)[k_].line)
 
 int config_load(const char *path, struct config **out, struct config_diag *diag)
 {
@@ -126,7 +126,8 @@ int config_load(const char *path, struct config **out, struct config_diag *diag)
         } else {
             char *line = NULL;
             if (asprintf(&line, "%s:%d: %s", config_error_file(&lc) ? config_error_file(&lc) : path,
-                         config_error_line(&lc), config_error_text(&lc)) >= 0 && diag) {
+                         config_error_line(&lc), config_error_text(&lc)) >= 0 &&
+                diag) {
                 char **m = realloc(diag->msgs, (diag->n + 1) * sizeof(*m));
                 if (m) {
                     diag->msgs = m;
@@ -146,8 +147,8 @@ int config_load(const char *path, struct config **out, struct config_diag *diag)
     }
     c->path = strdup(path);
     const config_setting_t *root = config_root_setting(&lc);
-    static const char *const keys[] = {"site", "mqtt", "storage", "modbus", "sensors",
-                                       "rules", "sla", "maintenance", NULL};
+    static const char *const keys[] = {"site",  "mqtt", "storage",     "modbus", "sensors",
+                                       "rules", "sla",  "maintenance", NULL};
     rd_check_keys(&r, root, keys, "the configuration");
     config_load_site(&r, root, c);
     config_load_mqtt(&r, root, c);
@@ -243,7 +244,8 @@ void config_free(struct config *c)
         free(ru->location);
     }
     free(c->rules);
-    for (size_t i = 0; i < c->sla.n_escalation; i++) free(c->sla.escalation[i]);
+    for (size_t i = 0; i < c->sla.n_escalation; i++)
+        free(c->sla.escalation[i]);
     free(c->sla.escalation);
     for (size_t i = 0; i < c->n_maintenance; i++) {
         struct cfg_maintenance *m = &c->maintenance[i];
@@ -256,7 +258,8 @@ void config_free(struct config *c)
         free(m->location);
     }
     free(c->maintenance);
-    for (size_t i = 0; i < c->n_points; i++) free(c->points[i].name);
+    for (size_t i = 0; i < c->n_points; i++)
+        free(c->points[i].name);
     free(c->points);
     free(c);
 }
@@ -285,7 +288,8 @@ static void diag_sort(struct config_diag *d, size_t from)
 void config_diag_free(struct config_diag *d)
 {
     if (!d) return;
-    for (size_t i = 0; i < d->n; i++) free(d->msgs[i]);
+    for (size_t i = 0; i < d->n; i++)
+        free(d->msgs[i]);
     free(d->msgs);
     d->msgs = NULL;
     d->n = 0;

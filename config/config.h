@@ -24,7 +24,7 @@ struct expr; /* rules/expr.h */
 enum priority { PRIO_EMERGENCY = 0, PRIO_URGENT, PRIO_NORMAL, PRIO_INFO, PRIO_COUNT };
 #define PRIO_WORKORDER_COUNT 3 /* priorities below this index raise a work order */
 
-const char *priority_name(enum priority p);          /* "emergency"... */
+const char *priority_name(enum priority p);               /* "emergency"... */
 int priority_parse(const char *name, enum priority *out); /* 0 or ST_ERR_INVAL */
 
 struct cfg_tls {
@@ -32,13 +32,13 @@ struct cfg_tls {
 };
 
 struct cfg_broker {
-    char *host;         /* default "127.0.0.1" */
-    int port;           /* default 1883 (8883 with tls) */
-    char *client_id;    /* default "steward-<site id>" */
-    char *topic_prefix; /* default "steward/<site id>" */
+    char *host;           /* default "127.0.0.1" */
+    int port;             /* default 1883 (8883 with tls) */
+    char *client_id;      /* default "steward-<site id>" */
+    char *topic_prefix;   /* default "steward/<site id>" */
     int64_t keepalive_ms; /* default 30 s */
-    char *username;     /* NULL when not set */
-    char *password_file; /* NULL when not set; the password is read from this file, never inline */
+    char *username;       /* NULL when not set */
+    char *password_file;  /* NULL when not set; the password is read from this file, never inline */
     int use_tls;
     struct cfg_tls tls;
     int line;
@@ -49,8 +49,8 @@ enum bus_type { BUS_TCP, BUS_RTU };
 struct bus_config {
     char *id;
     enum bus_type type;
-    char *host; /* tcp */
-    int port;   /* tcp, default 502 */
+    char *host;   /* tcp */
+    int port;     /* tcp, default 502 */
     char *device; /* rtu */
     int baud;
     char parity; /* 'N', 'E', 'O' */
@@ -68,12 +68,12 @@ int reg_type_width(enum reg_type t);
 struct cfg_point_def {
     char *name;
     enum reg_table table;
-    int address;       /* 0-based register address */
+    int address; /* 0-based register address */
     enum reg_type type;
-    char order[5];     /* byte order of 32-bit types: "ABCD" (default), "CDAB", "BADC", "DCBA" */
-    double scale;      /* value = raw * scale + offset; default 1 */
-    double offset;     /* default 0 */
-    char *unit;        /* NULL when not set */
+    char order[5]; /* byte order of 32-bit types: "ABCD" (default), "CDAB", "BADC", "DCBA" */
+    double scale;  /* value = raw * scale + offset; default 1 */
+    double offset; /* default 0 */
+    char *unit;    /* NULL when not set */
     int line;
 };
 
@@ -86,12 +86,12 @@ struct cfg_profile {
 
 struct cfg_device {
     char *id;
-    int bus;     /* index into config->buses */
-    int unit;    /* Modbus unit (slave) id, 0..247 */
-    int profile; /* index into config->profiles */
-    int64_t interval_ms; /* poll interval, default 1 s */
+    int bus;                /* index into config->buses */
+    int unit;               /* Modbus unit (slave) id, 0..247 */
+    int profile;            /* index into config->profiles */
+    int64_t interval_ms;    /* poll interval, default 1 s */
     char *asset, *location; /* NULL when not set */
-    int first_point;     /* index of its first point in config->points; its points are contiguous */
+    int first_point; /* index of its first point in config->points; its points are contiguous */
     int line;
 };
 
@@ -101,20 +101,20 @@ struct cfg_sensor {
     char *id;
     enum sensor_kind kind;
     char *topic;
-    char *field;   /* JSON field holding the state; NULL with payload = "plain" */
-    int plain;     /* payload = "plain": the whole payload is compared with on/off */
+    char *field;    /* JSON field holding the state; NULL with payload = "plain" */
+    int plain;      /* payload = "plain": the whole payload is compared with on/off */
     char *on, *off; /* plain payloads meaning true / false; defaults "1" / "0" */
-    int invert;    /* the state is the negation of what the payload says */
+    int invert;     /* the state is the negation of what the payload says */
     char *asset, *location;
     int64_t heartbeat_ms; /* 0: not supervised */
-    int point;     /* its index in config->points */
+    int point;            /* its index in config->points */
     int line;
 };
 
 struct cfg_rule {
     char *id;
-    char *when;  /* source text */
-    char *clear; /* NULL: clears when `when` is false */
+    char *when;              /* source text */
+    char *clear;             /* NULL: clears when `when` is false */
     struct expr *when_expr;  /* compiled; owned */
     struct expr *clear_expr; /* compiled, NULL when no clear; owned */
     int64_t on_delay_ms;
@@ -144,11 +144,11 @@ struct cfg_maintenance {
 
 /* One point of the catalog. */
 struct cfg_point {
-    char *name;   /* "device.point" or the sensor id */
-    int device;   /* index into config->devices, or -1 for a sensor */
-    int sensor;   /* index into config->sensors, or -1 for a Modbus point */
+    char *name;                      /* "device.point" or the sensor id */
+    int device;                      /* index into config->devices, or -1 for a sensor */
+    int sensor;                      /* index into config->sensors, or -1 for a Modbus point */
     const struct cfg_point_def *def; /* Modbus definition (borrowed from its profile), or NULL */
-    const char *unit; /* borrowed; NULL when none */
+    const char *unit;                /* borrowed; NULL when none */
 };
 
 struct config {
@@ -160,8 +160,8 @@ struct config {
     struct cfg_broker sensors; /* copy of upstream's connection settings when not set */
     int has_sensor_broker;     /* mqtt.sensors was given */
     struct {
-        char *path;        /* relative paths are relative to the working directory */
-        int64_t max_size;  /* bytes; default 256 MB */
+        char *path;       /* relative paths are relative to the working directory */
+        int64_t max_size; /* bytes; default 256 MB */
     } storage;
     struct bus_config *buses;
     size_t n_buses;

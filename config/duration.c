@@ -42,7 +42,10 @@ int duration_parse(const char *s, int64_t *out_ms)
 int size_parse(const char *s, int64_t *out_bytes)
 {
     static const struct unit units[] = {
-        {"B", 1}, {"KB", 1024}, {"MB", 1024 * 1024}, {"GB", 1024LL * 1024 * 1024},
+        {"B", 1},
+        {"KB", 1024},
+        {"MB", 1024 * 1024},
+        {"GB", 1024LL * 1024 * 1024},
     };
     return parse_with_units(s, units, sizeof(units) / sizeof(units[0]), out_bytes);
 }

@@ -13,8 +13,9 @@
 
 static void load_buses(struct reader *r, const config_setting_t *mb, struct config *c)
 {
-    static const char *const keys[] = {"id", "type", "host", "port", "device", "baud", "parity",
-                                       "data_bits", "stop_bits", "timeout", NULL};
+    static const char *const keys[] = {"id",        "type",    "host",   "port",
+                                       "device",    "baud",    "parity", "data_bits",
+                                       "stop_bits", "timeout", NULL};
     static const char *const types[] = {"tcp", "rtu", NULL};
     static const char *const parities[] = {"N", "E", "O", NULL};
     const config_setting_t *l = rd_list(r, mb, "buses", "modbus");
@@ -48,8 +49,8 @@ static void load_buses(struct reader *r, const config_setting_t *mb, struct conf
 
 static void load_profile_points(struct reader *r, const config_setting_t *pg, struct cfg_profile *p)
 {
-    static const char *const keys[] = {"name", "table", "address", "type", "order",
-                                       "scale", "offset", "unit", NULL};
+    static const char *const keys[] = {"name",  "table",  "address", "type", "order",
+                                       "scale", "offset", "unit",    NULL};
     static const char *const tables[] = {"holding", "input", NULL};
     static const char *const types[] = {"u16", "i16", "u32", "i32", "f32", NULL};
     char what[128];
@@ -70,7 +71,8 @@ static void load_profile_points(struct reader *r, const config_setting_t *pg, st
         rd_check_keys(r, g, keys, pw);
         for (size_t k = 0; k < i; k++)
             if (p->points[k].name && !strcmp(p->points[k].name, d->name))
-                rd_error(r, g, "%s: duplicate point name (first on line %d)", pw, p->points[k].line);
+                rd_error(r, g, "%s: duplicate point name (first on line %d)", pw,
+                         p->points[k].line);
         int t = 0, ty = 0;
         rd_enum(r, g, "table", tables, 1, 0, pw, &t);
         d->table = (enum reg_table)t;
@@ -88,7 +90,8 @@ static void load_profile_points(struct reader *r, const config_setting_t *pg, st
             snprintf(d->order, sizeof(d->order), "%s", order);
         free(order);
         rd_double(r, g, "scale", 1, pw, &d->scale);
-        if (d->scale == 0) rd_error(r, config_setting_get_member(g, "scale"), "%s: 'scale' cannot be 0", pw);
+        if (d->scale == 0)
+            rd_error(r, config_setting_get_member(g, "scale"), "%s: 'scale' cannot be 0", pw);
         rd_double(r, g, "offset", 0, pw, &d->offset);
         rd_str(r, g, "unit", 0, NULL, pw, &d->unit);
     }
@@ -128,8 +131,8 @@ static int find_profile(const struct config *c, const char *id)
 
 static void load_devices(struct reader *r, const config_setting_t *mb, struct config *c)
 {
-    static const char *const keys[] = {"id", "bus", "unit", "profile", "interval",
-                                       "asset", "location", NULL};
+    static const char *const keys[] = {"id",       "bus",   "unit",     "profile",
+                                       "interval", "asset", "location", NULL};
     const config_setting_t *l = rd_list(r, mb, "devices", "modbus");
     c->devices = rd_alloc_items(l, sizeof(*c->devices), &c->n_devices);
     for (size_t i = 0; i < c->n_devices; i++) {
@@ -143,8 +146,7 @@ static void load_devices(struct reader *r, const config_setting_t *mb, struct co
         snprintf(what, sizeof(what), "device '%s'", d->id);
         rd_check_keys(r, g, keys, what);
         char *bus = NULL, *prof = NULL;
-        if (rd_str(r, g, "bus", 1, NULL, what, &bus) == 0 && bus &&
-            (d->bus = find_bus(c, bus)) < 0)
+        if (rd_str(r, g, "bus", 1, NULL, what, &bus) == 0 && bus && (d->bus = find_bus(c, bus)) < 0)
             rd_error(r, config_setting_get_member(g, "bus"), "%s: unknown bus '%s'", what, bus);
         if (rd_str(r, g, "profile", 1, NULL, what, &prof) == 0 && prof &&
             (d->profile = find_profile(c, prof)) < 0)
@@ -152,7 +154,8 @@ static void load_devices(struct reader *r, const config_setting_t *mb, struct co
                      prof);
         free(bus);
         free(prof);
-        if (!config_setting_get_member(g, "unit")) rd_error(r, g, "%s: missing required setting 'unit'", what);
+        if (!config_setting_get_member(g, "unit"))
+            rd_error(r, g, "%s: missing required setting 'unit'", what);
         rd_int(r, g, "unit", 0, 255, 1, what, &d->unit);
         rd_duration(r, g, "interval", 1000, 100, what, &d->interval_ms);
         rd_str(r, g, "asset", 0, NULL, what, &d->asset);

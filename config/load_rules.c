@@ -32,10 +32,12 @@ static void rule_place(struct config *c, struct cfg_rule *ru)
     if (ru->when_expr && expr_points(ru->when_expr, &ids) > 0) {
         const struct cfg_point *p = &c->points[ids[0]];
         if (p->device >= 0) {
-            asset = c->devices[p->device].asset ? c->devices[p->device].asset : c->devices[p->device].id;
+            asset = c->devices[p->device].asset ? c->devices[p->device].asset
+                                                : c->devices[p->device].id;
             loc = c->devices[p->device].location;
         } else {
-            asset = c->sensors_in[p->sensor].asset ? c->sensors_in[p->sensor].asset : c->sensors_in[p->sensor].id;
+            asset = c->sensors_in[p->sensor].asset ? c->sensors_in[p->sensor].asset
+                                                   : c->sensors_in[p->sensor].id;
             loc = c->sensors_in[p->sensor].location;
         }
     }
@@ -45,8 +47,9 @@ static void rule_place(struct config *c, struct cfg_rule *ru)
 
 void config_load_rules(struct reader *r, const config_setting_t *root, struct config *c)
 {
-    static const char *const keys[] = {"id", "when", "clear", "on_delay", "off_delay", "latch",
-                                       "priority", "category", "title", "asset", "location", NULL};
+    static const char *const keys[] = {"id",        "when",  "clear",    "on_delay",
+                                       "off_delay", "latch", "priority", "category",
+                                       "title",     "asset", "location", NULL};
     const config_setting_t *l = rd_list(r, root, "rules", "the configuration");
     c->rules = rd_alloc_items(l, sizeof(*c->rules), &c->n_rules);
     for (size_t i = 0; i < c->n_rules; i++) {
@@ -62,10 +65,13 @@ void config_load_rules(struct reader *r, const config_setting_t *root, struct co
             if (c->rules[k].id && !strcmp(c->rules[k].id, ru->id))
                 rd_error(r, g, "%s: duplicate rule id (first on line %d)", what, c->rules[k].line);
         if (!strncmp(ru->id, "comm_", 5) && config_device_find(c, ru->id + 5) >= 0)
-            rd_error(r, g, "%s: the id is taken by the built-in alarm of device '%s'", what, ru->id + 5);
+            rd_error(r, g, "%s: the id is taken by the built-in alarm of device '%s'", what,
+                     ru->id + 5);
         for (size_t k = 0; k < c->n_sensors; k++)
-            if (!strncmp(ru->id, "silent_", 7) && c->sensors_in[k].id && !strcmp(ru->id + 7, c->sensors_in[k].id))
-                rd_error(r, g, "%s: the id is taken by the built-in alarm of sensor '%s'", what, ru->id + 7);
+            if (!strncmp(ru->id, "silent_", 7) && c->sensors_in[k].id &&
+                !strcmp(ru->id + 7, c->sensors_in[k].id))
+                rd_error(r, g, "%s: the id is taken by the built-in alarm of sensor '%s'", what,
+                         ru->id + 7);
         if (rd_str(r, g, "when", 1, NULL, what, &ru->when) == 0 && ru->when)
             compile_expr(r, g, c, "when", ru->id, ru->when, &ru->when_expr);
         if (rd_str(r, g, "clear", 0, NULL, what, &ru->clear) == 0 && ru->clear)

@@ -35,8 +35,9 @@ void config_load_site(struct reader *r, const config_setting_t *root, struct con
 static void load_broker(struct reader *r, const config_setting_t *g, struct cfg_broker *b,
                         const char *what, const char *default_id)
 {
-    static const char *const keys[] = {"host", "port", "client_id", "topic_prefix", "keepalive",
-                                       "username", "password_file", "password", "tls", NULL};
+    static const char *const keys[] = {"host",      "port",     "client_id",     "topic_prefix",
+                                       "keepalive", "username", "password_file", "password",
+                                       "tls",       NULL};
     static const char *const tls_keys[] = {"ca_file", "cert_file", "key_file", NULL};
     rd_check_keys(r, g, keys, what);
     b->line = g ? config_setting_source_line(g) : 0;
@@ -59,8 +60,10 @@ static void load_broker(struct reader *r, const config_setting_t *g, struct cfg_
     rd_str(r, g, "password_file", 0, NULL, what, &b->password_file);
     const config_setting_t *pw = g ? config_setting_get_member(g, "password") : NULL;
     if (pw)
-        rd_error(r, pw, "%s: do not write the password in the configuration; put it in a file "
-                 "readable only by steward and name it with password_file", what);
+        rd_error(r, pw,
+                 "%s: do not write the password in the configuration; put it in a file "
+                 "readable only by steward and name it with password_file",
+                 what);
 }
 
 static void copy_broker(const struct cfg_broker *from, struct cfg_broker *to)
@@ -92,14 +95,16 @@ void config_load_mqtt(struct reader *r, const config_setting_t *root, struct con
     if (tp && (!*tp || strpbrk(tp, "+#") || tp[strlen(tp) - 1] == '/'))
         rd_error(r, up ? config_setting_get_member(up, "topic_prefix") : NULL,
                  "mqtt.upstream: 'topic_prefix' must be a plain topic without + # or a trailing /");
-    if (asprintf(&def_sensors, "%s-sensors", c->upstream.client_id ? c->upstream.client_id : "steward") < 0)
+    if (asprintf(&def_sensors, "%s-sensors",
+                 c->upstream.client_id ? c->upstream.client_id : "steward") < 0)
         def_sensors = NULL;
     const config_setting_t *sn = rd_group(r, g, "sensors", "mqtt");
     if (sn) {
         c->has_sensor_broker = 1;
         load_broker(r, sn, &c->sensors, "mqtt.sensors", def_sensors);
         const config_setting_t *tpx = config_setting_get_member(sn, "topic_prefix");
-        if (tpx) rd_error(r, tpx, "mqtt.sensors: 'topic_prefix' applies to the upstream broker only");
+        if (tpx)
+            rd_error(r, tpx, "mqtt.sensors: 'topic_prefix' applies to the upstream broker only");
     } else {
         copy_broker(&c->upstream, &c->sensors);
         c->sensors.client_id = def_sensors ? strdup(def_sensors) : NULL;
@@ -122,8 +127,8 @@ void config_load_storage(struct reader *r, const config_setting_t *root, struct 
 
 void config_load_sensors(struct reader *r, const config_setting_t *root, struct config *c)
 {
-    static const char *const keys[] = {"id", "kind", "topic", "field", "payload", "on", "off",
-                                       "invert", "asset", "location", "heartbeat", NULL};
+    static const char *const keys[] = {"id",  "kind",   "topic", "field",    "payload",   "on",
+                                       "off", "invert", "asset", "location", "heartbeat", NULL};
     static const char *const kinds[] = {"fire", "leak", "door", "other", NULL};
     static const char *const payloads[] = {"json", "plain", NULL};
     const config_setting_t *l = rd_list(r, root, "sensors", "the configuration");
@@ -149,8 +154,10 @@ void config_load_sensors(struct reader *r, const config_setting_t *root, struct 
         s->plain = pl == 1;
         rd_str(r, g, "field", 0, NULL, what, &s->field);
         if (!s->plain && !s->field)
-            rd_error(r, g, "%s: 'field' (the JSON member holding the state) is required unless "
-                     "payload = \"plain\"", what);
+            rd_error(r, g,
+                     "%s: 'field' (the JSON member holding the state) is required unless "
+                     "payload = \"plain\"",
+                     what);
         if (s->plain && s->field)
             rd_error(r, config_setting_get_member(g, "field"),
                      "%s: 'field' does not apply to payload = \"plain\"", what);
@@ -207,10 +214,11 @@ void config_load_sla(struct reader *r, const config_setting_t *root, struct conf
 
 void config_load_maintenance(struct reader *r, const config_setting_t *root, struct config *c)
 {
-    static const char *const keys[] = {"id", "asset", "every", "at", "category", "title",
-                                       "location", NULL};
-    static const char *const everys[] = {"hourly", "daily", "weekly", "monthly", "quarterly",
-                                         "half-yearly", "yearly", "2-yearly", NULL};
+    static const char *const keys[] = {"id",       "asset", "every",    "at",
+                                       "category", "title", "location", NULL};
+    static const char *const everys[] = {"hourly",  "daily",     "weekly",
+                                         "monthly", "quarterly", "half-yearly",
+                                         "yearly",  "2-yearly",  NULL};
     const config_setting_t *l = rd_list(r, root, "maintenance", "the configuration");
     c->maintenance = rd_alloc_items(l, sizeof(*c->maintenance), &c->n_maintenance);
     for (size_t i = 0; i < c->n_maintenance; i++) {

@@ -10,7 +10,8 @@
 static void add(struct reader *r, const char *file, int ln, const char *msg)
 {
     char *line = NULL;
-    int n = ln > 0 ? asprintf(&line, "%s:%d: %s", file, ln, msg) : asprintf(&line, "%s: %s", file, msg);
+    int n =
+        ln > 0 ? asprintf(&line, "%s:%d: %s", file, ln, msg) : asprintf(&line, "%s: %s", file, msg);
     r->errors++;
     if (n < 0 || !r->diag) {
         if (n >= 0) free(line);
@@ -60,8 +61,10 @@ static size_t edit_distance(const char *a, const char *b)
     size_t la = strlen(a), lb = strlen(b);
     if (la > 63 || lb > 63) return 99;
     size_t d[64][64];
-    for (size_t i = 0; i <= la; i++) d[i][0] = i;
-    for (size_t j = 0; j <= lb; j++) d[0][j] = j;
+    for (size_t i = 0; i <= la; i++)
+        d[i][0] = i;
+    for (size_t j = 0; j <= lb; j++)
+        d[0][j] = j;
     for (size_t i = 1; i <= la; i++)
         for (size_t j = 1; j <= lb; j++) {
             size_t sub = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
@@ -133,7 +136,8 @@ int rd_str(struct reader *r, const config_setting_t *g, const char *key, int req
         return 0;
     }
     if (config_setting_type(s) != CONFIG_TYPE_STRING) {
-        rd_error(r, s, "%s: '%s' must be a string in double quotes, not %s", what, key, type_name(s));
+        rd_error(r, s, "%s: '%s' must be a string in double quotes, not %s", what, key,
+                 type_name(s));
         return -1;
     }
     *out = strdup(config_setting_get_string(s));
@@ -145,15 +149,17 @@ int rd_id(struct reader *r, const config_setting_t *g, const char *key, const ch
 {
     if (rd_str(r, g, key, 1, NULL, what, out)) return -1;
     if (!rd_valid_id(*out)) {
-        rd_error(r, member(g, key), "%s: '%s' = \"%s\" is not a valid identifier "
-                 "(lower-case letters, digits and _, starting with a letter)", what, key, *out);
+        rd_error(r, member(g, key),
+                 "%s: '%s' = \"%s\" is not a valid identifier "
+                 "(lower-case letters, digits and _, starting with a letter)",
+                 what, key, *out);
         return -1;
     }
     return 0;
 }
 
-int rd_int(struct reader *r, const config_setting_t *g, const char *key, long lo, long hi,
-           long def, const char *what, int *out)
+int rd_int(struct reader *r, const config_setting_t *g, const char *key, long lo, long hi, long def,
+           const char *what, int *out)
 {
     const config_setting_t *s = member(g, key);
     *out = (int)def;
@@ -190,8 +196,8 @@ int rd_double(struct reader *r, const config_setting_t *g, const char *key, doub
     return 0;
 }
 
-int rd_bool(struct reader *r, const config_setting_t *g, const char *key, int def,
-            const char *what, int *out)
+int rd_bool(struct reader *r, const config_setting_t *g, const char *key, int def, const char *what,
+            int *out)
 {
     const config_setting_t *s = member(g, key);
     *out = def;
@@ -243,8 +249,8 @@ int rd_size(struct reader *r, const config_setting_t *g, const char *key, int64_
     return rd_unit(r, g, key, def, 1, what, out, size_parse, "\"256MB\"");
 }
 
-int rd_enum(struct reader *r, const config_setting_t *g, const char *key,
-            const char *const *names, int required, int def, const char *what, int *out)
+int rd_enum(struct reader *r, const config_setting_t *g, const char *key, const char *const *names,
+            int required, int def, const char *what, int *out)
 {
     char *v = NULL;
     *out = def;
@@ -268,8 +274,8 @@ int rd_enum(struct reader *r, const config_setting_t *g, const char *key,
 }
 
 /* The list (or array) at g.key, or NULL when absent; reports a wrong type. */
-const config_setting_t *rd_list(struct reader *r, const config_setting_t *g,
-                                       const char *key, const char *what)
+const config_setting_t *rd_list(struct reader *r, const config_setting_t *g, const char *key,
+                                const char *what)
 {
     const config_setting_t *s = g ? config_setting_get_member(g, key) : NULL;
     if (!s) return NULL;
@@ -281,8 +287,8 @@ const config_setting_t *rd_list(struct reader *r, const config_setting_t *g,
 }
 
 /* The group at g.key, or NULL when absent; reports a wrong type. */
-const config_setting_t *rd_group(struct reader *r, const config_setting_t *g,
-                                        const char *key, const char *what)
+const config_setting_t *rd_group(struct reader *r, const config_setting_t *g, const char *key,
+                                 const char *what)
 {
     const config_setting_t *s = g ? config_setting_get_member(g, key) : NULL;
     if (!s) return NULL;
@@ -295,7 +301,7 @@ const config_setting_t *rd_group(struct reader *r, const config_setting_t *g,
 
 /* Element i of a list, which must be a group. */
 const config_setting_t *rd_item(struct reader *r, const config_setting_t *list, int i,
-                                    const char *what)
+                                const char *what)
 {
     const config_setting_t *e = config_setting_get_elem(list, (unsigned)i);
     if (!config_setting_is_group(e)) {

@@ -39,19 +39,19 @@ int rd_str(struct reader *r, const config_setting_t *g, const char *key, int req
            const char *def, const char *what, char **out);
 int rd_id(struct reader *r, const config_setting_t *g, const char *key, const char *what,
           char **out); /* required, [a-z][a-z0-9_]* */
-int rd_int(struct reader *r, const config_setting_t *g, const char *key, long lo, long hi,
-           long def, const char *what, int *out);
+int rd_int(struct reader *r, const config_setting_t *g, const char *key, long lo, long hi, long def,
+           const char *what, int *out);
 int rd_double(struct reader *r, const config_setting_t *g, const char *key, double def,
               const char *what, double *out);
-int rd_bool(struct reader *r, const config_setting_t *g, const char *key, int def,
-            const char *what, int *out);
+int rd_bool(struct reader *r, const config_setting_t *g, const char *key, int def, const char *what,
+            int *out);
 int rd_duration(struct reader *r, const config_setting_t *g, const char *key, int64_t def,
                 int64_t min, const char *what, int64_t *out);
 int rd_size(struct reader *r, const config_setting_t *g, const char *key, int64_t def,
             const char *what, int64_t *out);
 /* One of names (NULL-terminated); *out is its index. */
-int rd_enum(struct reader *r, const config_setting_t *g, const char *key,
-            const char *const *names, int required, int def, const char *what, int *out);
+int rd_enum(struct reader *r, const config_setting_t *g, const char *key, const char *const *names,
+            int required, int def, const char *what, int *out);
 
 /* The list (or array) / group at g.key, or NULL when absent; a wrong type is reported. */
 const config_setting_t *rd_list(struct reader *r, const config_setting_t *g, const char *key,

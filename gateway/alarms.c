@@ -43,8 +43,8 @@ static char *builtin_title(const char *before, const char *id, const char *asset
     return asprintf(&s, "%s%s (%s)%s", before, id, asset ? asset : id, after) < 0 ? NULL : s;
 }
 
-int alarms_init(struct alarms *a, const struct config *cfg, struct points *pts,
-                struct journal *j, struct wo_table *wos)
+int alarms_init(struct alarms *a, const struct config *cfg, struct points *pts, struct journal *j,
+                struct wo_table *wos)
 {
     memset(a, 0, sizeof(*a));
     a->cfg = cfg;
@@ -72,8 +72,8 @@ int alarms_init(struct alarms *a, const struct config *cfg, struct points *pts,
     }
     for (size_t i = 0; i < cfg->n_devices; i++) {
         const struct cfg_device *d = &cfg->devices[i];
-        char *title = builtin_title("Communication fault: device ", d->id, d->asset,
-                                    " does not answer");
+        char *title =
+            builtin_title("Communication fault: device ", d->id, d->asset, " does not answer");
         if (add_alarm(a, ALARM_KIND_COMM, (int)i, "comm_", d->id, title)) goto out_nomem;
         struct alarm *al = &a->v[a->n - 1];
         al->priority = PRIO_URGENT;
@@ -84,8 +84,8 @@ int alarms_init(struct alarms *a, const struct config *cfg, struct points *pts,
     for (size_t i = 0; i < cfg->n_sensors; i++) {
         const struct cfg_sensor *s = &cfg->sensors_in[i];
         if (!s->heartbeat_ms) continue;
-        char *title = builtin_title("Sensor ", s->id, s->asset,
-                                    " silent: no message within its heartbeat");
+        char *title =
+            builtin_title("Sensor ", s->id, s->asset, " silent: no message within its heartbeat");
         if (add_alarm(a, ALARM_KIND_SILENT, (int)i, "silent_", s->id, title)) goto out_nomem;
         struct alarm *al = &a->v[a->n - 1];
         al->priority = PRIO_URGENT;
@@ -199,8 +199,9 @@ static json_t *rule_evidence(const struct alarms *a, const struct alarm *al)
     size_t n = expr_points(al->when, &ids);
     for (size_t k = 0; k < n; k++) {
         int id = ids[k];
-        json_t *v = a->pts->quality[id] == QUALITY_GOOD ? json_real(a->pts->value[id])
-                                                        : json_string(quality_name(a->pts->quality[id]));
+        json_t *v = a->pts->quality[id] == QUALITY_GOOD
+                        ? json_real(a->pts->value[id])
+                        : json_string(quality_name(a->pts->quality[id]));
         json_object_set_new(ev, a->cfg->points[id].name, v);
     }
     return ev;
@@ -225,11 +226,11 @@ static int record(struct alarms *a, struct alarm *al, enum alarm_state from,
 {
     static const char *const tnames[] = {"none", "raised", "cleared", "acked"};
     a->transitions++;
-    json_t *doc = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o}", "id", al->id, "state",
-                            alarm_state_name(al->rt.state), "priority",
-                            priority_name(al->priority), "category", al->category, "title",
-                            al->title, "asset", opt_str(al->asset), "location",
-                            opt_str(al->location), "value", alarm_value(a, al));
+    json_t *doc =
+        json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o}", "id", al->id, "state",
+                  alarm_state_name(al->rt.state), "priority", priority_name(al->priority),
+                  "category", al->category, "title", al->title, "asset", opt_str(al->asset),
+                  "location", opt_str(al->location), "value", alarm_value(a, al));
     if (!doc) return ST_ERR_NOMEM;
     journal_set_time(doc, "active_since", al->active_since);
     json_object_set_new(doc, "acked_by", opt_str(al->acked_by));
@@ -241,7 +242,8 @@ static int record(struct alarms *a, struct alarm *al, enum alarm_state from,
     int rc = journal_publish(a->journal, topic, doc, 1, NULL);
     char *text = rc ? NULL : json_dumps(doc, JSON_COMPACT);
     if (rc == ST_OK && !text) rc = ST_ERR_NOMEM;
-    if (rc == ST_OK) rc = store_alarm_put(a->journal->store, al->id, alarm_state_name(al->rt.state), text);
+    if (rc == ST_OK)
+        rc = store_alarm_put(a->journal->store, al->id, alarm_state_name(al->rt.state), text);
     free(text);
     json_decref(doc);
     if (rc) return rc;
@@ -252,8 +254,8 @@ static int record(struct alarms *a, struct alarm *al, enum alarm_state from,
     if (!ev) return ST_ERR_NOMEM;
     if (by) json_object_set_new(ev, "by", json_string(by));
     if (al->kind != ALARM_KIND_RULE)
-        json_object_set_new(ev, "kind", json_string(al->kind == ALARM_KIND_COMM ? "comm_fault"
-                                                                                : "sensor_silent"));
+        json_object_set_new(
+            ev, "kind", json_string(al->kind == ALARM_KIND_COMM ? "comm_fault" : "sensor_silent"));
     rc = journal_event(a->journal, "alarm", ev);
     json_decref(ev);
     if (rc) return rc;
@@ -294,8 +296,8 @@ static int evaluate(struct alarms *a, struct alarm *al, const struct expr_env *e
         clear = !al->cond;
     }
     enum alarm_state from = al->rt.state;
-    enum alarm_transition t = alarm_update(&al->rt, &al->params, raise, clear, now_mono,
-                                           &al->wake_ms);
+    enum alarm_transition t =
+        alarm_update(&al->rt, &al->params, raise, clear, now_mono, &al->wake_ms);
     if (t == ALARM_T_NONE) return ST_OK;
     if (t == ALARM_T_RAISED) {
         al->active_since = now_wall;
@@ -342,8 +344,7 @@ int64_t alarms_next_wake(const struct alarms *a)
     return next;
 }
 
-int alarms_ack(struct alarms *a, const char *id, const char *by, int64_t now_mono,
-               int64_t now_wall)
+int alarms_ack(struct alarms *a, const char *id, const char *by, int64_t now_mono, int64_t now_wall)
 {
     (void)now_mono;
     struct alarm *al = alarms_find(a, id);

@@ -61,8 +61,8 @@ struct alarms {
 };
 
 /* Builds the alarm list and the point dependencies. Returns 0 or ST_ERR_NOMEM. */
-int alarms_init(struct alarms *a, const struct config *cfg, struct points *pts,
-                struct journal *j, struct wo_table *wos);
+int alarms_init(struct alarms *a, const struct config *cfg, struct points *pts, struct journal *j,
+                struct wo_table *wos);
 void alarms_cleanup(struct alarms *a);
 
 /* Restores each alarm's state from the store after a restart. */

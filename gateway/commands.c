@@ -21,8 +21,8 @@ static const char *field(const json_t *o, const char *key, int *bad)
     return json_string_value(v);
 }
 
-static int reply(struct commands *c, const char *verb, const json_t *req, int ok,
-                 const char *error, const char *what_key, const char *what)
+static int reply(struct commands *c, const char *verb, const json_t *req, int ok, const char *error,
+                 const char *what_key, const char *what)
 {
     json_t *r = json_pack("{s:s, s:b}", "cmd", verb, "ok", ok);
     if (!r) return ST_ERR_NOMEM;
@@ -44,7 +44,8 @@ static int cmd_ack(struct commands *c, const json_t *o, int64_t now_mono, int64_
 {
     int bad = 0;
     const char *alarm = field(o, "alarm", &bad), *by = field(o, "by", &bad);
-    if (bad || !alarm) return reply(c, "ack", o, 0, "expected {\"alarm\": ID, \"by\": NAME}", NULL, NULL);
+    if (bad || !alarm)
+        return reply(c, "ack", o, 0, "expected {\"alarm\": ID, \"by\": NAME}", NULL, NULL);
     int rc = alarms_ack(c->alarms, alarm, by, now_mono, now_wall);
     if (rc == ST_ERR_NOTFOUND) return reply(c, "ack", o, 0, "no such alarm", "alarm", alarm);
     if (rc == ST_ERR_STATE) return reply(c, "ack", o, 0, "nothing to acknowledge", "alarm", alarm);

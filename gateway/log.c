@@ -32,8 +32,8 @@ static void log_vwrite(enum log_level level, const char *fmt, va_list ap)
     clock_gettime(CLOCK_REALTIME, &ts);
     gmtime_r(&ts.tv_sec, &tm);
     int n = snprintf(line, sizeof(line), "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ %-5s ",
-                     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
-                     tm.tm_sec, ts.tv_nsec / 1000000, level_names[level]);
+                     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                     ts.tv_nsec / 1000000, level_names[level]);
     if (n < 0) return;
     int m = vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
     if (m < 0) return;
@@ -74,8 +74,7 @@ void log_complain(struct log_complain *c, int64_t now_ms, enum log_level level, 
     if (c->suppressed) {
         char buf[900];
         vsnprintf(buf, sizeof(buf), fmt, ap);
-        log_msg(level, "%s (%llu more like it not logged)", buf,
-                (unsigned long long)c->suppressed);
+        log_msg(level, "%s (%llu more like it not logged)", buf, (unsigned long long)c->suppressed);
     } else {
         log_vwrite(level, fmt, ap);
     }

@@ -87,8 +87,10 @@ static void publish_telemetry(struct gateway *g, int id)
         snprintf(value, sizeof(value), "%.10g", g->pts->value[id]);
     char unit[80] = "null";
     if (cp->unit) snprintf(unit, sizeof(unit), "\"%.70s\"", cp->unit);
-    int n = snprintf(payload, sizeof(payload), "{\"value\":%s,\"unit\":%s,\"quality\":\"%s\",\"ts\":\"%s\"}",
-                     value, unit, quality_name(q), clock_iso(g->pts->ts[id] ? g->pts->ts[id] : clock_wall_ms(), ts));
+    int n =
+        snprintf(payload, sizeof(payload),
+                 "{\"value\":%s,\"unit\":%s,\"quality\":\"%s\",\"ts\":\"%s\"}", value, unit,
+                 quality_name(q), clock_iso(g->pts->ts[id] ? g->pts->ts[id] : clock_wall_ms(), ts));
     if (n > 0 && (size_t)n < sizeof(payload)) uplink_telemetry(&g->up, suffix, payload, (size_t)n);
 }
 
@@ -108,8 +110,9 @@ static void apply_batch(struct gateway *g, const struct sample_batch *b, int64_t
         if (g->device_ok[b->device] != ok) {
             g->device_ok[b->device] = ok;
             alarms_device_comm(&g->alarms, b->device, ok);
-            note_store_error(g, store_device_put(g->store, g->cfg->devices[b->device].id,
-                                                 ok ? "good" : "comm_fail", clock_wall_ms()),
+            note_store_error(g,
+                             store_device_put(g->store, g->cfg->devices[b->device].id,
+                                              ok ? "good" : "comm_fail", clock_wall_ms()),
                              "recording device state");
         }
     }
@@ -140,9 +143,10 @@ static void sensor_message(struct gateway *g, const char *topic, const void *pay
         const char *why = "";
         if (mqtt_sensor_parse(s, payload, len, &state, &why) != ST_OK) {
             g->bad_payloads++;
-            log_complain(&g->payload_complain, now_mono, LOG_WARN,
-                         "sensors: dropped a message for %s on %s (%zu bytes): %s; %llu dropped so far",
-                         s->id, topic, len, why, (unsigned long long)g->bad_payloads);
+            log_complain(
+                &g->payload_complain, now_mono, LOG_WARN,
+                "sensors: dropped a message for %s on %s (%zu bytes): %s; %llu dropped so far",
+                s->id, topic, len, why, (unsigned long long)g->bad_payloads);
             continue;
         }
         point_update(g, s->point, state, QUALITY_GOOD, now_wall, now_mono);
@@ -166,7 +170,8 @@ static void on_message(void *ctx, const char *topic, const void *payload, size_t
 static void sensor_link_connected(void *ctx)
 {
     struct gateway *g = ctx;
-    for (size_t i = 0; i < g->n_topics; i++) mqtt_link_subscribe(g->sensor_link, g->topics[i], 1);
+    for (size_t i = 0; i < g->n_topics; i++)
+        mqtt_link_subscribe(g->sensor_link, g->topics[i], 1);
 }
 
 /* Sensors with a heartbeat that have said nothing for that long become stale and raise
@@ -194,7 +199,8 @@ static int collect_topics(struct gateway *g)
     for (size_t i = 0; i < g->cfg->n_sensors; i++) {
         const char *t = g->cfg->sensors_in[i].topic;
         size_t k = 0;
-        while (k < g->n_topics && strcmp(g->topics[k], t) != 0) k++;
+        while (k < g->n_topics && strcmp(g->topics[k], t) != 0)
+            k++;
         if (k == g->n_topics) g->topics[g->n_topics++] = t;
     }
     return ST_OK;
@@ -238,9 +244,11 @@ static int gateway_open(struct gateway *g, const struct config *cfg)
     g->pts = points_new(cfg);
     g->device_ok = malloc((cfg->n_devices ? cfg->n_devices : 1) * sizeof(int));
     if (!g->pts || !g->device_ok) return ST_ERR_NOMEM;
-    for (size_t i = 0; i < cfg->n_devices; i++) g->device_ok[i] = -1;
+    for (size_t i = 0; i < cfg->n_devices; i++)
+        g->device_ok[i] = -1;
     int64_t now = clock_mono_ms();
-    for (size_t i = 0; i < cfg->n_points; i++) g->pts->seen_mono[i] = now;
+    for (size_t i = 0; i < cfg->n_points; i++)
+        g->pts->seen_mono[i] = now;
     wo_init(&g->wos, cfg, &g->journal);
     if ((rc = alarms_init(&g->alarms, cfg, g->pts, &g->journal, &g->wos))) return rc;
     g->cmds = (struct commands){&g->alarms, &g->wos, &g->journal, 0};
@@ -265,7 +273,8 @@ static int gateway_open(struct gateway *g, const struct config *cfg)
     if (rc) return rc;
     if (!shared && g->n_topics) {
         struct mqtt_link_cb cb = {g, sensor_link_connected, NULL, on_message, NULL};
-        g->sensor_link = mqtt_link_new(&cfg->sensors, cfg->sensors.client_id, NULL, 20, &cb, "sensors");
+        g->sensor_link =
+            mqtt_link_new(&cfg->sensors, cfg->sensors.client_id, NULL, 20, &cb, "sensors");
         if (!g->sensor_link) return ST_ERR_MQTT;
     }
     return start_adapters(g);
@@ -354,9 +363,11 @@ int loop_run(const struct config *cfg)
         gateway_close(&g);
         return 2;
     }
-    log_msg(LOG_INFO, "core: steward %s running for site %s (%zu points, %zu alarms, %zu open work orders)",
+    log_msg(LOG_INFO,
+            "core: steward %s running for site %s (%zu points, %zu alarms, %zu open work orders)",
             STEWARD_VERSION, cfg->site.id, cfg->n_points, g.alarms.n, g.wos.n);
-    while (!stop_requested && !g.failed) iterate(&g, &unblocked);
+    while (!stop_requested && !g.failed)
+        iterate(&g, &unblocked);
     log_msg(LOG_INFO, "core: stopping");
     int failed = g.failed;
     gateway_close(&g);

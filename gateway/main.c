@@ -107,7 +107,8 @@ static struct config *load(const char *path)
     struct config_diag diag = {0};
     struct config *cfg = NULL;
     int rc = config_load(path, &cfg, &diag);
-    for (size_t i = 0; i < diag.n; i++) fprintf(stderr, "%s\n", diag.msgs[i]);
+    for (size_t i = 0; i < diag.n; i++)
+        fprintf(stderr, "%s\n", diag.msgs[i]);
     config_diag_free(&diag);
     if (rc) {
         config_free(cfg);

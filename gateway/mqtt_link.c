@@ -25,7 +25,7 @@ struct mqtt_link {
     char name[32];
 
     struct mosquitto *mosq;
-    int connected;   /* CONNACK accepted */
+    int connected;    /* CONNACK accepted */
     int64_t retry_at; /* monotonic time of the next connection attempt */
     int64_t backoff_ms;
     struct log_complain complain;
@@ -90,7 +90,8 @@ static void on_message_cb(struct mosquitto *m, void *obj, const struct mosquitto
 {
     (void)m;
     struct mqtt_link *l = obj;
-    if (l->cb.on_message) l->cb.on_message(l->cb.ctx, msg->topic, msg->payload, (size_t)msg->payloadlen);
+    if (l->cb.on_message)
+        l->cb.on_message(l->cb.ctx, msg->topic, msg->payload, (size_t)msg->payloadlen);
 }
 
 static void on_publish_cb(struct mosquitto *m, void *obj, int mid)
@@ -119,15 +120,16 @@ static struct mosquitto *link_instance(struct mqtt_link *l)
         return NULL;
     }
     int rc = mosquitto_int_option(m, MOSQ_OPT_TCP_NODELAY, 1);
-    if (rc == MOSQ_ERR_SUCCESS) rc = mosquitto_max_inflight_messages_set(m, (unsigned)l->max_inflight);
+    if (rc == MOSQ_ERR_SUCCESS)
+        rc = mosquitto_max_inflight_messages_set(m, (unsigned)l->max_inflight);
     if (rc == MOSQ_ERR_SUCCESS && l->will_topic)
         rc = mosquitto_will_set(m, l->will_topic, (int)strlen(l->will_payload), l->will_payload,
                                 l->will_qos, l->will_retain);
     if (rc == MOSQ_ERR_SUCCESS && l->b->username)
         rc = mosquitto_username_pw_set(m, l->b->username, l->password);
     if (rc == MOSQ_ERR_SUCCESS && l->b->use_tls)
-        rc = mosquitto_tls_set(m, l->b->tls.ca_file, NULL, l->b->tls.cert_file,
-                               l->b->tls.key_file, NULL);
+        rc = mosquitto_tls_set(m, l->b->tls.ca_file, NULL, l->b->tls.cert_file, l->b->tls.key_file,
+                               NULL);
     if (rc != MOSQ_ERR_SUCCESS) {
         log_msg(LOG_ERROR, "mqtt[%s]: setting up the client failed: %s", l->name,
                 mosquitto_strerror(rc));
@@ -210,7 +212,8 @@ int64_t mqtt_link_tick(struct mqtt_link *l, int64_t now_mono)
             return l->retry_at;
         }
         int keepalive = (int)(l->b->keepalive_ms / 1000);
-        int rc = mosquitto_connect_async(l->mosq, l->b->host, l->b->port, keepalive < 5 ? 5 : keepalive);
+        int rc =
+            mosquitto_connect_async(l->mosq, l->b->host, l->b->port, keepalive < 5 ? 5 : keepalive);
         if (rc != MOSQ_ERR_SUCCESS) {
             link_drop(l, now_mono, rc == MOSQ_ERR_ERRNO ? strerror(errno) : mosquitto_strerror(rc));
             return l->retry_at;

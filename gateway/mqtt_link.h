@@ -46,7 +46,7 @@ struct mqtt_link *mqtt_link_new(const struct cfg_broker *b, const char *client_i
 /* Disconnects (cleanly if connected) and frees. NULL-safe. */
 void mqtt_link_free(struct mqtt_link *l);
 
-int mqtt_link_fd(const struct mqtt_link *l); /* -1 while there is no socket */
+int mqtt_link_fd(const struct mqtt_link *l);       /* -1 while there is no socket */
 short mqtt_link_events(const struct mqtt_link *l); /* POLLIN, plus POLLOUT when data waits */
 void mqtt_link_io(struct mqtt_link *l, short revents);
 /* Keepalive and reconnection; returns the monotonic time it wants to run again. */

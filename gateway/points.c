@@ -20,7 +20,8 @@ struct points *points_new(const struct config *cfg)
         points_free(p);
         return NULL;
     }
-    for (size_t i = 0; i < n; i++) p->quality[i] = QUALITY_NONE;
+    for (size_t i = 0; i < n; i++)
+        p->quality[i] = QUALITY_NONE;
     return p;
 }
 
@@ -52,10 +53,13 @@ int points_depend(struct points *p, const int *point_ids, const int *alarm_ids, 
     int *dep = malloc((n ? n : 1) * sizeof(*dep));
     if (!dep) return ST_ERR_NOMEM;
     int *start = p->dep_start;
-    for (size_t i = 0; i <= p->n; i++) start[i] = 0;
+    for (size_t i = 0; i <= p->n; i++)
+        start[i] = 0;
     /* Counting sort by point id: count, prefix-sum, place. */
-    for (size_t k = 0; k < n; k++) start[point_ids[k] + 1]++;
-    for (size_t i = 0; i < p->n; i++) start[i + 1] += start[i];
+    for (size_t k = 0; k < n; k++)
+        start[point_ids[k] + 1]++;
+    for (size_t i = 0; i < p->n; i++)
+        start[i + 1] += start[i];
     int *fill = calloc(p->n ? p->n : 1, sizeof(*fill));
     if (!fill) {
         free(dep);

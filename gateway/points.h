@@ -15,11 +15,12 @@
 
 struct points {
     size_t n;
-    double *value;     /* latest engineering value */
-    uint8_t *quality;  /* enum quality; QUALITY_NONE until the first reading */
-    int64_t *ts;       /* wall-clock ms of the latest reading, 0 if none */
+    double *value;      /* latest engineering value */
+    uint8_t *quality;   /* enum quality; QUALITY_NONE until the first reading */
+    int64_t *ts;        /* wall-clock ms of the latest reading, 0 if none */
     int64_t *seen_mono; /* monotonic ms of the latest message/reading (sensor supervision) */
-    /* Dependents in CSR form: the alarms reading point i are dep[dep_start[i] .. dep_start[i+1]). */
+    /* Dependents in CSR form: the alarms reading point i are dep[dep_start[i] .. dep_start[i+1]).
+     */
     int *dep_start;
     int *dep;
 };

@@ -54,7 +54,8 @@ void queue_free(struct sample_queue *q)
 {
     if (!q) return;
     struct sample_batch *b;
-    while ((b = queue_pop(q))) sample_batch_free(b);
+    while ((b = queue_pop(q)))
+        sample_batch_free(b);
     close(q->efd);
     pthread_mutex_destroy(&q->lock);
     free(q);

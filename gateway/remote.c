@@ -1,4 +1,5 @@
-/* remote.c - see remote.h. A short-lived blocking MQTT client: this runs in the CLI, not the core. */
+/* remote.c - see remote.h. A short-lived blocking MQTT client: this runs in the CLI, not the core.
+ */
 #include "gateway/remote.h"
 #include "gateway/clock.h"
 #include "gateway/error.h"
@@ -63,7 +64,8 @@ int remote_command(const struct config *cfg, const char *verb, const char *body,
     if (!m || !payload) goto out;
     if (b->password_file && !(password = mqtt_read_secret(b->password_file))) goto out;
     if (b->username) mosquitto_username_pw_set(m, b->username, password);
-    if (b->use_tls) mosquitto_tls_set(m, b->tls.ca_file, NULL, b->tls.cert_file, b->tls.key_file, NULL);
+    if (b->use_tls)
+        mosquitto_tls_set(m, b->tls.ca_file, NULL, b->tls.cert_file, b->tls.key_file, NULL);
     mosquitto_subscribe_callback_set(m, on_subscribe);
     mosquitto_message_callback_set(m, on_message);
     rc = mosquitto_connect(m, b->host, b->port, 10);

@@ -37,8 +37,7 @@ const char *sla_stage_name(enum sla_stage s)
 /* The status that meets each stage. */
 static const enum wo_status stage_met_by[SLA_STAGES] = {WO_ACCEPTED, WO_ON_SITE, WO_RESOLVED};
 
-void sla_start(const struct cfg_sla *sla, enum priority p, int64_t created_ms,
-               struct sla_clock *c)
+void sla_start(const struct cfg_sla *sla, enum priority p, int64_t created_ms, struct sla_clock *c)
 {
     const struct cfg_sla_prio *row = &sla->prio[p < PRIO_WORKORDER_COUNT ? p : PRIO_NORMAL];
     c->due[SLA_NOTIFY] = created_ms + row->notify_ms;

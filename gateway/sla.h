@@ -18,7 +18,7 @@
 
 enum wo_status { WO_OPEN = 0, WO_ACCEPTED, WO_ON_SITE, WO_RESOLVED, WO_CLOSED, WO_CANCELLED };
 
-const char *wo_status_name(enum wo_status s);           /* "open", "on_site", ... */
+const char *wo_status_name(enum wo_status s);               /* "open", "on_site", ... */
 int wo_status_parse(const char *name, enum wo_status *out); /* 0 or ST_ERR_INVAL */
 
 /* Non-zero when the order is still open for work (not closed or cancelled). */
@@ -34,8 +34,7 @@ struct sla_clock {
 };
 
 /* Fills the deadlines for an order of priority p (< PRIO_WORKORDER_COUNT) created at created_ms. */
-void sla_start(const struct cfg_sla *sla, enum priority p, int64_t created_ms,
-               struct sla_clock *c);
+void sla_start(const struct cfg_sla *sla, enum priority p, int64_t created_ms, struct sla_clock *c);
 
 /*
  * The first stage whose deadline has passed at now_ms, whose status requirement is not met by st,

@@ -56,8 +56,8 @@ static int alarm_row(void *ctx, const char *id, const char *state, const char *j
     return 0;
 }
 
-static void deadline(FILE *out, const json_t *o, const char *key, const char *label,
-                     int met, int64_t now)
+static void deadline(FILE *out, const json_t *o, const char *key, const char *label, int met,
+                     int64_t now)
 {
     int64_t due;
     const char *s = json_string_value(json_object_get(o, key));
@@ -125,7 +125,8 @@ int status_print(const struct config *cfg, FILE *out)
     }
     int64_t pending = rc == ST_OK ? store_outbox_count(s) : 0;
     if (rc == ST_OK)
-        fprintf(out, "\nUndelivered upstream messages: %lld\n", (long long)(pending > 0 ? pending : 0));
+        fprintf(out, "\nUndelivered upstream messages: %lld\n",
+                (long long)(pending > 0 ? pending : 0));
 out:
     free(d.since);
     free(d.qual);

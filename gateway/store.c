@@ -16,10 +16,12 @@ static const char schema_v1[] =
     "CREATE TABLE IF NOT EXISTS counters(name TEXT PRIMARY KEY, value INTEGER NOT NULL);"
     "CREATE TABLE IF NOT EXISTS outbox(id INTEGER PRIMARY KEY AUTOINCREMENT, topic TEXT NOT NULL,"
     "  payload BLOB, qos INTEGER NOT NULL, retain INTEGER NOT NULL, created_ms INTEGER NOT NULL);"
-    "CREATE TABLE IF NOT EXISTS alarms(id TEXT PRIMARY KEY, state TEXT NOT NULL, json TEXT NOT NULL,"
+    "CREATE TABLE IF NOT EXISTS alarms(id TEXT PRIMARY KEY, state TEXT NOT NULL, json TEXT NOT "
+    "NULL,"
     "  updated_ms INTEGER NOT NULL);"
     "CREATE TABLE IF NOT EXISTS workorders(id TEXT PRIMARY KEY, dedup_key TEXT NOT NULL,"
-    "  status TEXT NOT NULL, open INTEGER NOT NULL, json TEXT NOT NULL, updated_ms INTEGER NOT NULL);"
+    "  status TEXT NOT NULL, open INTEGER NOT NULL, json TEXT NOT NULL, updated_ms INTEGER NOT "
+    "NULL);"
     "CREATE INDEX IF NOT EXISTS workorders_open ON workorders(open, dedup_key);"
     "CREATE TABLE IF NOT EXISTS events(seq INTEGER PRIMARY KEY, type TEXT NOT NULL,"
     "  json TEXT NOT NULL, ts_ms INTEGER NOT NULL);"
@@ -46,7 +48,8 @@ enum stmt_id {
 static const char *const stmt_sql[S_COUNT] = {
     [S_COUNTER] = "INSERT INTO counters(name, value) VALUES(?1, 1) "
                   "ON CONFLICT(name) DO UPDATE SET value = value + 1 RETURNING value",
-    [S_OUTBOX_ADD] = "INSERT INTO outbox(topic, payload, qos, retain, created_ms) VALUES(?,?,?,?,?)",
+    [S_OUTBOX_ADD] =
+        "INSERT INTO outbox(topic, payload, qos, retain, created_ms) VALUES(?,?,?,?,?)",
     [S_OUTBOX_PENDING] = "SELECT id, topic, payload, qos, retain FROM outbox WHERE id > ? "
                          "ORDER BY id LIMIT ?",
     [S_OUTBOX_DELIVERED] = "DELETE FROM outbox WHERE id = ?",
@@ -168,7 +171,8 @@ out_close:
 void store_close(struct store *s)
 {
     if (!s) return;
-    for (int i = 0; i < S_COUNT; i++) sqlite3_finalize(s->st[i]);
+    for (int i = 0; i < S_COUNT; i++)
+        sqlite3_finalize(s->st[i]);
     if (s->in_txn) sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
     sqlite3_close(s->db);
     free(s);
@@ -297,7 +301,8 @@ int store_alarm_put(struct store *s, const char *id, const char *state, const ch
 }
 
 /* Calls fn for each row of a 3-column (id, state, json) query. */
-static int each_row(struct store *s, sqlite3_stmt *st, store_row_fn fn, void *ctx, int third_is_time)
+static int each_row(struct store *s, sqlite3_stmt *st, store_row_fn fn, void *ctx,
+                    int third_is_time)
 {
     int rc, ret = 0;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {

@@ -26,7 +26,8 @@ struct store;
  * existing file without writing (for `steward status`). Returns 0 and *out, or ST_ERR_DB /
  * ST_ERR_IO (logged with sqlite3_errmsg). */
 int store_open(const char *path, int read_only, struct store **out);
-void store_close(struct store *s); /* commits nothing: an open transaction is rolled back; NULL-safe */
+void store_close(
+    struct store *s); /* commits nothing: an open transaction is rolled back; NULL-safe */
 
 /* Group commit. store_begin is a no-op inside an open transaction; store_commit is a no-op when
  * none is open. store_commit returns ST_ERR_DB on failure (disk full): the transaction is rolled

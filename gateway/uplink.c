@@ -50,12 +50,14 @@ static void on_connect(void *ctx)
     char topic[300];
     snprintf(topic, sizeof(topic), "%s/cmd/#", u->cfg->upstream.topic_prefix);
     mqtt_link_subscribe(u->link, topic, 1);
-    for (size_t i = 0; i < u->n_extra; i++) mqtt_link_subscribe(u->link, u->extra_topics[i], 1);
+    for (size_t i = 0; i < u->n_extra; i++)
+        mqtt_link_subscribe(u->link, u->extra_topics[i], 1);
     mqtt_link_publish(u->link, u->status_topic, u->online_payload, strlen(u->online_payload), 1, 1,
                       NULL);
     u->last_sent = 0; /* everything undelivered goes out again */
     int64_t pending = store_outbox_count(u->store);
-    if (pending > 0) log_msg(LOG_INFO, "uplink: %lld undelivered messages to send", (long long)pending);
+    if (pending > 0)
+        log_msg(LOG_INFO, "uplink: %lld undelivered messages to send", (long long)pending);
     uplink_drain(u);
 }
 
@@ -83,7 +85,8 @@ static void on_publish(void *ctx, int mid)
     s->id = 0;
     u->inflight--;
     if (u->inflight == 0) /* no chain left to protect: clear the tombstones */
-        for (size_t k = 0; k < u->n_slots; k++) u->slots[k].mid = 0;
+        for (size_t k = 0; k < u->n_slots; k++)
+            u->slots[k].mid = 0;
     if (store_outbox_delivered(u->store, id) == ST_OK) u->delivered++;
 }
 
@@ -111,8 +114,8 @@ int uplink_init(struct uplink *u, const struct config *cfg, struct store *s, upl
     }
     struct mqtt_will will = {u->status_topic, offline, 1, 1};
     struct mqtt_link_cb cb = {u, on_connect, on_disconnect, on_message, on_publish};
-    u->link = mqtt_link_new(&cfg->upstream, cfg->upstream.client_id, &will, u->window, &cb,
-                            "upstream");
+    u->link =
+        mqtt_link_new(&cfg->upstream, cfg->upstream.client_id, &will, u->window, &cb, "upstream");
     free(offline);
     if (!u->link) {
         uplink_cleanup(u);

@@ -68,7 +68,8 @@ int watch_format(const char *prefix, const char *topic, const char *payload, siz
             snprintf(buf, buflen, "EVENT      %s work order %s %s (%s)", hms(s(o, "ts"), t1),
                      s(o, "workorder"), s(o, "action"), s(o, "status"));
         else if (strcmp(type, "escalation") == 0)
-            snprintf(buf, buflen, "EVENT      %s work order %s missed its %s deadline: escalated to %s",
+            snprintf(buf, buflen,
+                     "EVENT      %s work order %s missed its %s deadline: escalated to %s",
                      hms(s(o, "ts"), t1), s(o, "workorder"), s(o, "missed"), s(o, "role"));
         else
             snprintf(buf, buflen, "EVENT      %s %s", hms(s(o, "ts"), t1), type);
@@ -101,14 +102,16 @@ int watch_run(const struct config *cfg, int seconds, FILE *out)
     const struct cfg_broker *b = &cfg->upstream;
     struct watch_ctx w = {b->topic_prefix, out};
     char client_id[96], topic[320];
-    snprintf(client_id, sizeof(client_id), "%s-watch-%lld", b->client_id, (long long)clock_wall_ms());
+    snprintf(client_id, sizeof(client_id), "%s-watch-%lld", b->client_id,
+             (long long)clock_wall_ms());
     struct mosquitto *m = mosquitto_new(client_id, true, &w);
     char *password = NULL;
     int code = 2;
     if (!m) return 2;
     if (b->password_file && !(password = mqtt_read_secret(b->password_file))) goto out;
     if (b->username) mosquitto_username_pw_set(m, b->username, password);
-    if (b->use_tls) mosquitto_tls_set(m, b->tls.ca_file, NULL, b->tls.cert_file, b->tls.key_file, NULL);
+    if (b->use_tls)
+        mosquitto_tls_set(m, b->tls.ca_file, NULL, b->tls.cert_file, b->tls.key_file, NULL);
     mosquitto_message_callback_set(m, on_message);
     int rc = mosquitto_connect(m, b->host, b->port, 30);
     if (rc != MOSQ_ERR_SUCCESS) {
@@ -130,7 +133,8 @@ int watch_run(const struct config *cfg, int seconds, FILE *out)
     while (!watch_stop && (!end || clock_mono_ms() < end)) {
         rc = mosquitto_loop(m, 200, 1);
         if (rc != MOSQ_ERR_SUCCESS && !watch_stop) {
-            fprintf(stderr, "steward: connection lost (%s); reconnecting\n", mosquitto_strerror(rc));
+            fprintf(stderr, "steward: connection lost (%s); reconnecting\n",
+                    mosquitto_strerror(rc));
             struct timespec ts = {1, 0};
             nanosleep(&ts, NULL);
             mosquitto_reconnect(m);

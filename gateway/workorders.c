@@ -29,7 +29,8 @@ static void wo_release(struct workorder *w)
 
 void wo_cleanup(struct wo_table *t)
 {
-    for (size_t i = 0; i < t->n; i++) wo_release(&t->v[i]);
+    for (size_t i = 0; i < t->n; i++)
+        wo_release(&t->v[i]);
     free(t->v);
     t->v = NULL;
     t->n = t->cap = 0;
@@ -83,8 +84,8 @@ static int wo_persist(struct wo_table *t, struct workorder *w, int64_t now_ms)
     if (rc) return rc;
     char *text = json_dumps(w->doc, JSON_COMPACT);
     if (!text) return ST_ERR_NOMEM;
-    rc = store_wo_put(t->journal->store, w->id, w->dedup_key, wo_status_name(w->status), open,
-                      text);
+    rc =
+        store_wo_put(t->journal->store, w->id, w->dedup_key, wo_status_name(w->status), open, text);
     free(text);
     if (rc == ST_OK && !open) rc = journal_clear_retained(t->journal, topic);
     return rc;
@@ -290,7 +291,8 @@ static int wo_restore_row(void *ctx, const char *id, const char *state, const ch
     const char *key = json_string_value(json_object_get(doc, "dedup_key"));
     enum priority prio;
     enum wo_status st;
-    if (!doc || !key || priority_parse(json_string_value(json_object_get(doc, "priority")), &prio) ||
+    if (!doc || !key ||
+        priority_parse(json_string_value(json_object_get(doc, "priority")), &prio) ||
         wo_status_parse(state, &st)) {
         log_msg(LOG_ERROR, "workorder: stored work order %s is unreadable; left in the store", id);
         json_decref(doc);

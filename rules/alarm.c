@@ -91,11 +91,8 @@ enum alarm_transition alarm_ack(struct alarm_rt *a, const struct alarm_params *p
         a->state = ALARM_NORMAL; /* the reset of a latched alarm */
         a->condition_clear = 0;
         return ALARM_T_ACKED;
-    case ALARM_RTN_UNACK:
-        a->state = ALARM_NORMAL;
-        return ALARM_T_ACKED;
-    case ALARM_NORMAL:
-        break;
+    case ALARM_RTN_UNACK: a->state = ALARM_NORMAL; return ALARM_T_ACKED;
+    case ALARM_NORMAL: break;
     }
     return ALARM_T_NONE;
 }

@@ -144,9 +144,12 @@ static void parse_call(struct compiler *c, const struct token *name)
         enum opcode op;
     };
     static const struct fn fns[] = {
-        {"abs", 1, 1, OP_ABS},         {"min", 1, EXPR_MAX_ARGS, OP_MIN},
-        {"max", 1, EXPR_MAX_ARGS, OP_MAX}, {"avg", 1, EXPR_MAX_ARGS, OP_AVG},
-        {"between", 3, 3, OP_BETWEEN}, {"hour", 0, 0, OP_HOUR},
+        {"abs", 1, 1, OP_ABS},
+        {"min", 1, EXPR_MAX_ARGS, OP_MIN},
+        {"max", 1, EXPR_MAX_ARGS, OP_MAX},
+        {"avg", 1, EXPR_MAX_ARGS, OP_AVG},
+        {"between", 3, 3, OP_BETWEEN},
+        {"hour", 0, 0, OP_HOUR},
         {"weekday", 0, 0, OP_WEEKDAY},
     };
     int col = name->col;
@@ -182,8 +185,8 @@ static void parse_call(struct compiler *c, const struct token *name)
             fail(c, "%s() takes %d argument%s, not %d (column %d)", f->name, f->min,
                  f->min == 1 ? "" : "s", n, col);
         else
-            fail(c, "%s() takes %d to %d arguments, not %d (column %d)", f->name, f->min, f->max,
-                 n, col);
+            fail(c, "%s() takes %d to %d arguments, not %d (column %d)", f->name, f->min, f->max, n,
+                 col);
         return;
     }
     switch (f->op) {
@@ -231,8 +234,7 @@ static void parse_primary(struct compiler *c)
             emit(c, OP_POINT, id, 0, +1);
         }
         return;
-    default:
-        fail_here(c, "expected a number, a point or '('");
+    default: fail_here(c, "expected a number, a point or '('");
     }
 }
 

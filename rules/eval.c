@@ -81,8 +81,10 @@ static int run(const struct expr *e, const struct expr_env *env, double *out)
             case OP_SUB: a->v -= b->v; break;
             case OP_MUL: a->v *= b->v; break;
             case OP_DIV:
-                if (b->v == 0) a->unk = 1;
-                else a->v /= b->v;
+                if (b->v == 0)
+                    a->unk = 1;
+                else
+                    a->v /= b->v;
                 break;
             case OP_LT: a->v = a->v < b->v; break;
             case OP_LE: a->v = a->v <= b->v; break;

@@ -35,10 +35,10 @@ void expr_free(struct expr *e); /* NULL-safe */
 
 /* What an evaluation reads. All pointers are borrowed for the call. */
 struct expr_env {
-    const double *values;    /* indexed by point id */
-    const uint8_t *quality;  /* enum quality, indexed by point id */
-    int hour;                /* local hour 0..23, for hour() */
-    int weekday;             /* local day 0 (Sunday)..6, for weekday() */
+    const double *values;   /* indexed by point id */
+    const uint8_t *quality; /* enum quality, indexed by point id */
+    int hour;               /* local hour 0..23, for hour() */
+    int weekday;            /* local day 0 (Sunday)..6, for weekday() */
 };
 
 enum expr_truth { EXPR_FALSE = 0, EXPR_TRUE = 1, EXPR_UNKNOWN = -1 };

@@ -24,7 +24,8 @@ static int ident_char(int c)
 
 struct token lex_next(struct lexer *lx)
 {
-    while (isspace((unsigned char)*lx->p)) lx->p++;
+    while (isspace((unsigned char)*lx->p))
+        lx->p++;
     struct token t = {T_END, lx->p, 0, 0, (int)(lx->p - lx->src) + 1};
     const char *p = lx->p;
     char c = *p;
@@ -43,10 +44,12 @@ struct token lex_next(struct lexer *lx)
         }
     } else if (ident_start((unsigned char)c)) {
         const char *q = p;
-        while (ident_char((unsigned char)*q)) q++;
+        while (ident_char((unsigned char)*q))
+            q++;
         if (*q == '.' && ident_start((unsigned char)q[1])) { /* device.point */
             q++;
-            while (ident_char((unsigned char)*q)) q++;
+            while (ident_char((unsigned char)*q))
+                q++;
         }
         t.len = (size_t)(q - p);
         t.kind = T_IDENT;
@@ -54,7 +57,8 @@ struct token lex_next(struct lexer *lx)
         if (t.len == 5 && strncmp(p, "false", 5) == 0) t.kind = T_FALSE;
     } else if (c == '"') {
         const char *q = p + 1;
-        while (*q && *q != '"') q++;
+        while (*q && *q != '"')
+            q++;
         if (!*q) {
             t.kind = T_ERROR;
             lx->error = "unterminated string";
@@ -67,10 +71,14 @@ struct token lex_next(struct lexer *lx)
             return t;
         }
     } else {
-        static const struct { const char *s; enum tok_kind k; } ops[] = {
-            {"&&", T_AND}, {"||", T_OR}, {"<=", T_LE}, {">=", T_GE}, {"==", T_EQ}, {"!=", T_NE},
-            {"(", T_LPAREN}, {")", T_RPAREN}, {",", T_COMMA}, {"+", T_PLUS}, {"-", T_MINUS},
-            {"*", T_STAR}, {"/", T_SLASH}, {"<", T_LT}, {">", T_GT}, {"!", T_NOT},
+        static const struct {
+            const char *s;
+            enum tok_kind k;
+        } ops[] = {
+            {"&&", T_AND},  {"||", T_OR},  {"<=", T_LE},    {">=", T_GE},
+            {"==", T_EQ},   {"!=", T_NE},  {"(", T_LPAREN}, {")", T_RPAREN},
+            {",", T_COMMA}, {"+", T_PLUS}, {"-", T_MINUS},  {"*", T_STAR},
+            {"/", T_SLASH}, {"<", T_LT},   {">", T_GT},     {"!", T_NOT},
         };
         t.kind = T_ERROR;
         t.len = 1;

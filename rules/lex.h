@@ -8,11 +8,28 @@
 #include <stddef.h>
 
 enum tok_kind {
-    T_END, T_NUM, T_IDENT, T_STRING, T_TRUE, T_FALSE,
-    T_LPAREN, T_RPAREN, T_COMMA,
-    T_PLUS, T_MINUS, T_STAR, T_SLASH,
-    T_LT, T_LE, T_GT, T_GE, T_EQ, T_NE,
-    T_AND, T_OR, T_NOT,
+    T_END,
+    T_NUM,
+    T_IDENT,
+    T_STRING,
+    T_TRUE,
+    T_FALSE,
+    T_LPAREN,
+    T_RPAREN,
+    T_COMMA,
+    T_PLUS,
+    T_MINUS,
+    T_STAR,
+    T_SLASH,
+    T_LT,
+    T_LE,
+    T_GT,
+    T_GE,
+    T_EQ,
+    T_NE,
+    T_AND,
+    T_OR,
+    T_NOT,
     T_ERROR
 };
 
@@ -20,8 +37,8 @@ struct token {
     enum tok_kind kind;
     const char *start; /* into the source */
     size_t len;
-    double num;        /* T_NUM */
-    int col;           /* 1-based column */
+    double num; /* T_NUM */
+    int col;    /* 1-based column */
 };
 
 struct lexer {

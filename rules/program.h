@@ -12,15 +12,29 @@
 #include <stdint.h>
 
 enum opcode {
-    OP_CONST,  /* push k */
-    OP_POINT,  /* push the value of point arg (unknown unless good) */
-    OP_STALE,  /* push 1 if point arg is not good, else 0 (never unknown) */
-    OP_HOUR, OP_WEEKDAY,
-    OP_NEG, OP_NOT, OP_ABS,
-    OP_ADD, OP_SUB, OP_MUL, OP_DIV,
-    OP_LT, OP_LE, OP_GT, OP_GE, OP_EQ, OP_NE,
-    OP_AND, OP_OR,
-    OP_MIN, OP_MAX, OP_AVG, /* arg = number of operands */
+    OP_CONST, /* push k */
+    OP_POINT, /* push the value of point arg (unknown unless good) */
+    OP_STALE, /* push 1 if point arg is not good, else 0 (never unknown) */
+    OP_HOUR,
+    OP_WEEKDAY,
+    OP_NEG,
+    OP_NOT,
+    OP_ABS,
+    OP_ADD,
+    OP_SUB,
+    OP_MUL,
+    OP_DIV,
+    OP_LT,
+    OP_LE,
+    OP_GT,
+    OP_GE,
+    OP_EQ,
+    OP_NE,
+    OP_AND,
+    OP_OR,
+    OP_MIN,
+    OP_MAX,
+    OP_AVG, /* arg = number of operands */
     OP_BETWEEN,
 };
 
@@ -33,7 +47,8 @@ struct instr {
 #define EXPR_MAX_LEN 4096
 #define EXPR_MAX_DEPTH 64
 #define EXPR_MAX_ARGS 16
-#define EXPR_STACK_MAX 256 /* evaluation stack slots; deeper programs are refused at compile time */
+/* Evaluation stack slots; a deeper program is refused at compile time. */
+#define EXPR_STACK_MAX 256
 
 struct expr {
     struct instr *code;

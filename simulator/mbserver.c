@@ -76,10 +76,12 @@ fail:
 void mbserver_free(struct mbserver *m)
 {
     if (!m) return;
-    for (size_t i = 0; i < m->n_clients; i++) close(m->clients[i]);
+    for (size_t i = 0; i < m->n_clients; i++)
+        close(m->clients[i]);
     if (m->listen_fd >= 0) close(m->listen_fd);
     if (m->ctx) modbus_free(m->ctx);
-    for (size_t i = 0; i < m->n_units; i++) modbus_mapping_free(m->units[i].map);
+    for (size_t i = 0; i < m->n_units; i++)
+        modbus_mapping_free(m->units[i].map);
     free(m->units);
     free(m);
 }
@@ -116,7 +118,8 @@ static void serve(struct mbserver *m, int fd)
     if (!u || m->w->offline[u->device]) return; /* a dead slave: silence */
     if (fc == 5 || fc == 6 || fc == 15 || fc == 16 || fc == 22 || fc == 23) {
         m->writes_refused++;
-        log_msg(LOG_WARN, "sim: bus %s: refused a WRITE (function %d) to unit %d", m->bus->id, fc, unit);
+        log_msg(LOG_WARN, "sim: bus %s: refused a WRITE (function %d) to unit %d", m->bus->id, fc,
+                unit);
         modbus_reply_exception(m->ctx, q, MODBUS_EXCEPTION_ILLEGAL_FUNCTION);
         return;
     }
@@ -149,7 +152,8 @@ void mbserver_refresh(struct mbserver *m)
         modbus_mapping_t *map = m->units[i].map;
         for (size_t k = 0; k < p->n_points; k++) {
             const struct cfg_point_def *def = &p->points[k];
-            uint16_t *regs = def->table == TABLE_HOLDING ? map->tab_registers : map->tab_input_registers;
+            uint16_t *regs =
+                def->table == TABLE_HOLDING ? map->tab_registers : map->tab_input_registers;
             decode_encode(def, m->w->value[d->first_point + (int)k], &regs[def->address]);
         }
     }

@@ -114,8 +114,10 @@ int scenario_parse(const char *text, const char *origin, const struct config *cf
             ok = 0;
         }
         if (!ok) {
-            snprintf(err, errlen, "%s:%d: expected 'AT TARGET set VALUE', 'AT TARGET ramp VALUE "
-                     "DURATION', or 'AT DEVICE offline|online'", origin, line);
+            snprintf(err, errlen,
+                     "%s:%d: expected 'AT TARGET set VALUE', 'AT TARGET ramp VALUE "
+                     "DURATION', or 'AT DEVICE offline|online'",
+                     origin, line);
             scenario_free(out);
             return ST_ERR_INVAL;
         }

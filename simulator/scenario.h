@@ -25,7 +25,7 @@ enum step_action { STEP_SET, STEP_RAMP, STEP_OFFLINE, STEP_ONLINE };
 struct step {
     int64_t at_ms;
     enum step_action action;
-    double value;  /* set, ramp: target */
+    double value;   /* set, ramp: target */
     int64_t dur_ms; /* ramp */
     char target[128];
     int line;

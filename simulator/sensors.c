@@ -27,7 +27,8 @@ struct sim_sensors *sim_sensors_new(const struct config *cfg)
     if (!s->m) goto fail;
     if (b->password_file && !(s->password = mqtt_read_secret(b->password_file))) goto fail;
     if (b->username) mosquitto_username_pw_set(s->m, b->username, s->password);
-    if (b->use_tls) mosquitto_tls_set(s->m, b->tls.ca_file, NULL, b->tls.cert_file, b->tls.key_file, NULL);
+    if (b->use_tls)
+        mosquitto_tls_set(s->m, b->tls.ca_file, NULL, b->tls.cert_file, b->tls.key_file, NULL);
     mosquitto_reconnect_delay_set(s->m, 1, 5, false);
     int rc = mosquitto_connect_async(s->m, b->host, b->port, 30);
     if (rc != MOSQ_ERR_SUCCESS)

@@ -51,7 +51,8 @@ static char *read_file(const char *path)
     FILE *mem = open_memstream(&buf, &len);
     char chunk[4096];
     size_t n;
-    while (mem && (n = fread(chunk, 1, sizeof(chunk), f)) > 0) fwrite(chunk, 1, n, mem);
+    while (mem && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+        fwrite(chunk, 1, n, mem);
     if (mem) fclose(mem);
     fclose(f);
     return buf;
@@ -102,7 +103,8 @@ int main(int argc, char **argv)
     struct config_diag diag = {0};
     struct config *cfg = NULL;
     int rc = config_load(cfg_path, &cfg, &diag);
-    for (size_t i = 0; i < diag.n; i++) fprintf(stderr, "%s\n", diag.msgs[i]);
+    for (size_t i = 0; i < diag.n; i++)
+        fprintf(stderr, "%s\n", diag.msgs[i]);
     config_diag_free(&diag);
     if (rc) return 1;
 
@@ -112,7 +114,8 @@ int main(int argc, char **argv)
     if (!text) {
         file_text = read_file(scenario);
         if (!file_text) {
-            fprintf(stderr, "steward-sim: '%s' is neither a built-in scenario nor a readable file: %s\n",
+            fprintf(stderr,
+                    "steward-sim: '%s' is neither a built-in scenario nor a readable file: %s\n",
                     scenario, strerror(errno));
             config_free(cfg);
             return 1;
@@ -168,7 +171,8 @@ int main(int argc, char **argv)
         int64_t now = clock_mono_ms();
         if (now >= next_tick) {
             world_tick(&w, now);
-            for (size_t i = 0; i < n_servers; i++) mbserver_refresh(servers[i]);
+            for (size_t i = 0; i < n_servers; i++)
+                mbserver_refresh(servers[i]);
             if (sensors) {
                 int all = now >= next_republish;
                 sim_sensors_publish(sensors, &w, all);
@@ -198,7 +202,8 @@ int main(int argc, char **argv)
                     (unsigned long long)mbserver_writes_refused(servers[i]));
 out:
     sim_sensors_free(sensors);
-    for (size_t i = 0; i < n_servers; i++) mbserver_free(servers[i]);
+    for (size_t i = 0; i < n_servers; i++)
+        mbserver_free(servers[i]);
     world_cleanup(&w);
     scenario_free(&sc);
     config_free(cfg);

@@ -26,7 +26,8 @@ int world_init(struct world *w, const struct config *cfg, const struct scenario 
         world_cleanup(w);
         return ST_ERR_NOMEM;
     }
-    for (size_t i = 0; i < cfg->n_points; i++) w->value[i] = values_baseline(cfg, (int)i);
+    for (size_t i = 0; i < cfg->n_points; i++)
+        w->value[i] = values_baseline(cfg, (int)i);
     return ST_OK;
 }
 
@@ -83,7 +84,8 @@ void world_tick(struct world *w, int64_t now_mono)
             if (w->sim_ms - r->t0 >= r->dur) r->active = 0;
         } else if (!w->pinned[i]) {
             double noise = values_noise(cfg, (int)i);
-            if (noise > 0) w->value[i] = values_baseline(cfg, (int)i) + noise * values_rand(&w->rng);
+            if (noise > 0)
+                w->value[i] = values_baseline(cfg, (int)i) + noise * values_rand(&w->rng);
             else if (cfg->points[i].def && !strncmp(cfg->points[i].def->name, "energy", 6))
                 w->value[i] = values_baseline(cfg, (int)i) + 80.0 * (double)w->sim_ms / 3600000.0;
         }

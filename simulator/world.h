@@ -24,11 +24,11 @@ struct world {
     int64_t start_mono;
     int64_t sim_ms; /* simulated time since start */
     uint64_t rng;
-    double *value;  /* per point */
-    int *pinned;    /* per point: set by the scenario, no noise */
+    double *value; /* per point */
+    int *pinned;   /* per point: set by the scenario, no noise */
     struct world_ramp *ramp;
-    int *offline;   /* per device */
-    int *changed;   /* per point: sensors changed since the last world_take_changed */
+    int *offline; /* per device */
+    int *changed; /* per point: sensors changed since the last world_take_changed */
 };
 
 int world_init(struct world *w, const struct config *cfg, const struct scenario *sc, double speed,

@@ -102,7 +102,8 @@ static void push_batch(struct adapter *a, struct device_state *d, int comm_ok, c
             s->quality = QUALITY_BAD;
         } else {
             const uint16_t *r = &d->regs[d->block_base[d->plan.block_of[i]] + d->plan.offset_of[i]];
-            s->quality = decode_value(&p->points[i], r, &s->value) == ST_OK ? QUALITY_GOOD : QUALITY_BAD;
+            s->quality =
+                decode_value(&p->points[i], r, &s->value) == ST_OK ? QUALITY_GOOD : QUALITY_BAD;
         }
     }
     if (queue_push(a->q, b) == ST_ERR_FULL)
@@ -130,8 +131,9 @@ static void poll_device(struct adapter *a, struct device_state *d, int64_t now)
             err = rc < 0 ? errno : EMBMDATA;
             if (rc < 0 && is_exception(err)) {
                 bad[k] = 1;
-                log_complain(&d->complain, now, LOG_WARN, "%s: device %s: %s reading %d registers at %d",
-                             a->name, d->cfg->id, modbus_strerror(err), blk->count, blk->start);
+                log_complain(&d->complain, now, LOG_WARN,
+                             "%s: device %s: %s reading %d registers at %d", a->name, d->cfg->id,
+                             modbus_strerror(err), blk->count, blk->start);
                 continue;
             }
             failed = 1;
@@ -150,8 +152,10 @@ static void poll_device(struct adapter *a, struct device_state *d, int64_t now)
             log_msg(LOG_INFO, "%s: device %s answers again", a->name, d->cfg->id);
         d->fails = 0;
         int any_bad = 0;
-        for (size_t k = 0; k < d->plan.n; k++) any_bad |= bad[k];
-        if (!any_bad) log_complain_ok(&d->complain, "%s: device %s reads cleanly again", a->name, d->cfg->id);
+        for (size_t k = 0; k < d->plan.n; k++)
+            any_bad |= bad[k];
+        if (!any_bad)
+            log_complain_ok(&d->complain, "%s: device %s reads cleanly again", a->name, d->cfg->id);
         push_batch(a, d, 1, bad);
         return;
     }
@@ -169,7 +173,8 @@ static void *bus_thread(void *arg)
     sigfillset(&all);
     pthread_sigmask(SIG_BLOCK, &all, NULL); /* signals are the core's business */
     int64_t now = clock_mono_ms();
-    for (size_t i = 0; i < a->n_devs; i++) a->devs[i].next_due = now;
+    for (size_t i = 0; i < a->n_devs; i++)
+        a->devs[i].next_due = now;
     while (!atomic_load(&a->stopping)) {
         struct device_state *next = NULL;
         for (size_t i = 0; i < a->n_devs; i++)
@@ -184,10 +189,12 @@ static void *bus_thread(void *arg)
         }
         poll_device(a, next, now);
         int64_t interval = next->cfg->interval_ms;
-        if (next->fails >= BUS_FAULT_POLLS && interval < BUS_SIDELINE_MS) interval = BUS_SIDELINE_MS;
+        if (next->fails >= BUS_FAULT_POLLS && interval < BUS_SIDELINE_MS)
+            interval = BUS_SIDELINE_MS;
         next->next_due += interval;
         now = clock_mono_ms();
-        if (next->next_due < now) next->next_due = now + interval; /* fell behind: skip, don't burst */
+        if (next->next_due < now)
+            next->next_due = now + interval; /* fell behind: skip, don't burst */
     }
     bus_disconnect(a);
     return NULL;
@@ -232,7 +239,8 @@ static int bus_create(const struct config *cfg, int bus, struct adapter **out)
                                 a->bus->stop_bits);
     }
     if (!a->ctx) {
-        log_msg(LOG_ERROR, "%s: cannot create the Modbus context: %s", a->name, modbus_strerror(errno));
+        log_msg(LOG_ERROR, "%s: cannot create the Modbus context: %s", a->name,
+                modbus_strerror(errno));
         rc = ST_ERR_MODBUS;
         goto out_free;
     }

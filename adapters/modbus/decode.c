@@ -17,12 +17,14 @@ int decode_order_check(const char *order)
  * Each order names which value byte sits at wire positions 0..3. */
 static void wire_to_abcd(const char *order, const uint8_t wire[4], uint8_t abcd[4])
 {
-    for (int i = 0; i < 4; i++) abcd[order[i] - 'A'] = wire[i];
+    for (int i = 0; i < 4; i++)
+        abcd[order[i] - 'A'] = wire[i];
 }
 
 static void abcd_to_wire(const char *order, const uint8_t abcd[4], uint8_t wire[4])
 {
-    for (int i = 0; i < 4; i++) wire[i] = abcd[order[i] - 'A'];
+    for (int i = 0; i < 4; i++)
+        wire[i] = abcd[order[i] - 'A'];
 }
 
 static uint32_t raw32(const struct cfg_point_def *def, const uint16_t *regs)

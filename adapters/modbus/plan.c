@@ -28,7 +28,8 @@ int plan_build(const struct cfg_profile *p, int max_gap, struct plan *out)
         plan_free(out);
         return ST_ERR_NOMEM;
     }
-    for (size_t i = 0; i < n; i++) order[i] = (int)i;
+    for (size_t i = 0; i < n; i++)
+        order[i] = (int)i;
     sort_profile = p;
     qsort(order, n, sizeof(int), by_table_address);
     sort_profile = NULL;

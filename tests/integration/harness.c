@@ -108,7 +108,8 @@ struct h_env *h_env_new(void)
     static int registered;
     if (!registered++) atexit(h_cleanup_all);
     e->mqtt_port = h_free_port();
-    do e->modbus_port = h_free_port();
+    do
+        e->modbus_port = h_free_port();
     while (e->modbus_port == e->mqtt_port);
     signal(SIGPIPE, SIG_IGN);
     return e;
@@ -235,8 +236,10 @@ char *h_read_file(const char *path)
         len += n;
     }
     fclose(f);
-    if (!buf) buf = calloc(1, 1);
-    else buf[len] = '\0';
+    if (!buf)
+        buf = calloc(1, 1);
+    else
+        buf[len] = '\0';
     return buf;
 }
 
@@ -262,7 +265,8 @@ void h_broker_stop(struct h_env *e)
 static char *replace_all(const char *text, const char *key, const char *val)
 {
     size_t kl = strlen(key), vl = strlen(val), n = 0;
-    for (const char *p = strstr(text, key); p; p = strstr(p + kl, key)) n++;
+    for (const char *p = strstr(text, key); p; p = strstr(p + kl, key))
+        n++;
     char *out = malloc(strlen(text) + n * vl + 1), *o = out;
     if (!out) return NULL;
     const char *p = text, *q;
@@ -297,7 +301,8 @@ const char *h_write_config(struct h_env *e, const char *name, const char *text)
 
 pid_t h_sim_start(struct h_env *e, const char *cfg, const char *scenario, const char *speed)
 {
-    const char *argv[] = {h_bin("steward-sim"), "-c", cfg, "--scenario", scenario, "--speed", speed, NULL};
+    const char *argv[] = {
+        h_bin("steward-sim"), "-c", cfg, "--scenario", scenario, "--speed", speed, NULL};
     pid_t pid = h_spawn(argv, h_path(e, "sim.log"));
     if (pid < 0 || h_wait_port(e->modbus_port, 5000) != 0) return -1;
     return pid;
@@ -379,7 +384,8 @@ struct h_sub *h_sub_new(int port, const char *const topics[])
     mosquitto_message_callback_set(s->m, sub_on_message);
     mosquitto_subscribe_callback_set(s->m, sub_on_subscribe);
     if (mosquitto_connect(s->m, "127.0.0.1", port, 30) != MOSQ_ERR_SUCCESS) goto fail;
-    for (int i = 0; i < n; i++) mosquitto_subscribe(s->m, NULL, topics[i], 1);
+    for (int i = 0; i < n; i++)
+        mosquitto_subscribe(s->m, NULL, topics[i], 1);
     if (mosquitto_loop_start(s->m) != MOSQ_ERR_SUCCESS) goto fail;
     long long end = now_ms() + 5000;
     pthread_mutex_lock(&s->lock);
@@ -414,10 +420,12 @@ void h_sub_free(struct h_sub *s)
     free(s);
 }
 
-static int msg_matches(const struct h_msg *m, const char *filter, const char *key, const char *value)
+static int msg_matches(const struct h_msg *m, const char *filter, const char *key,
+                       const char *value)
 {
     bool match = false;
-    if (mosquitto_topic_matches_sub(filter, m->topic, &match) != MOSQ_ERR_SUCCESS || !match) return 0;
+    if (mosquitto_topic_matches_sub(filter, m->topic, &match) != MOSQ_ERR_SUCCESS || !match)
+        return 0;
     if (!key) return 1;
     json_error_t e;
     json_t *o = json_loads(m->payload ? m->payload : "", 0, &e);
@@ -465,7 +473,8 @@ int h_sub_count(struct h_sub *s, const char *filter, const char *key, const char
 {
     int n = 0;
     pthread_mutex_lock(&s->lock);
-    for (size_t i = 0; i < s->n; i++) n += msg_matches(&s->msgs[i], filter, key, value);
+    for (size_t i = 0; i < s->n; i++)
+        n += msg_matches(&s->msgs[i], filter, key, value);
     pthread_mutex_unlock(&s->lock);
     return n;
 }
@@ -478,7 +487,8 @@ int h_sub_distinct_topics(struct h_sub *s, const char *filter, const char *key, 
         if (!msg_matches(&s->msgs[i], filter, key, value)) continue;
         int seen = 0;
         for (size_t k = 0; k < i && !seen; k++)
-            seen = msg_matches(&s->msgs[k], filter, key, value) && !strcmp(s->msgs[k].topic, s->msgs[i].topic);
+            seen = msg_matches(&s->msgs[k], filter, key, value) &&
+                   !strcmp(s->msgs[k].topic, s->msgs[i].topic);
         n += !seen;
     }
     pthread_mutex_unlock(&s->lock);
@@ -555,7 +565,8 @@ void h_dump_logs(const struct h_env *e)
         char *t = h_read_file(h_path(e, logs[i]));
         if (!t) continue;
         size_t len = strlen(t);
-        fprintf(stderr, "---- %s (last 3000 bytes)\n%s\n", logs[i], len > 3000 ? t + len - 3000 : t);
+        fprintf(stderr, "---- %s (last 3000 bytes)\n%s\n", logs[i],
+                len > 3000 ? t + len - 3000 : t);
         free(t);
     }
 }

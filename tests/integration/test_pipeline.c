@@ -20,34 +20,47 @@
 
 static const char site_cfg[] =
     "site = { id = \"itest\"; };\n"
-    "mqtt = { upstream = { port = @MQTT_PORT@; topic_prefix = \"steward/itest\"; keepalive = \"5s\"; }; };\n"
+    "mqtt = { upstream = { port = @MQTT_PORT@; topic_prefix = \"steward/itest\"; keepalive = "
+    "\"5s\"; }; };\n"
     "storage = { path = \"@DB@\"; };\n"
     "modbus = {\n"
-    "  buses = ( { id = \"sw\"; type = \"tcp\"; host = \"127.0.0.1\"; port = @MODBUS_PORT@; timeout = \"300ms\"; } );\n"
+    "  buses = ( { id = \"sw\"; type = \"tcp\"; host = \"127.0.0.1\"; port = @MODBUS_PORT@; "
+    "timeout = \"300ms\"; } );\n"
     "  profiles = (\n"
     "    { id = \"meter\"; points = (\n"
-    "        { name = \"voltage_l1\"; table = \"input\"; address = 0; type = \"f32\"; unit = \"V\"; },\n"
+    "        { name = \"voltage_l1\"; table = \"input\"; address = 0; type = \"f32\"; unit = "
+    "\"V\"; },\n"
     "        { name = \"pf_total\"; table = \"input\"; address = 62; type = \"f32\"; } ); },\n"
     "    { id = \"tx\"; points = (\n"
-    "        { name = \"temp_a\"; table = \"holding\"; address = 0; type = \"i16\"; scale = 0.1; unit = \"C\"; },\n"
-    "        { name = \"temp_b\"; table = \"holding\"; address = 1; type = \"i16\"; scale = 0.1; unit = \"C\"; },\n"
-    "        { name = \"temp_c\"; table = \"holding\"; address = 2; type = \"i16\"; scale = 0.1; unit = \"C\"; } ); } );\n"
+    "        { name = \"temp_a\"; table = \"holding\"; address = 0; type = \"i16\"; scale = 0.1; "
+    "unit = \"C\"; },\n"
+    "        { name = \"temp_b\"; table = \"holding\"; address = 1; type = \"i16\"; scale = 0.1; "
+    "unit = \"C\"; },\n"
+    "        { name = \"temp_c\"; table = \"holding\"; address = 2; type = \"i16\"; scale = 0.1; "
+    "unit = \"C\"; } ); } );\n"
     "  devices = (\n"
-    "    { id = \"main_meter\"; bus = \"sw\"; unit = 1; profile = \"meter\"; interval = \"200ms\"; asset = \"MDB-1\"; },\n"
-    "    { id = \"tx1\"; bus = \"sw\"; unit = 3; profile = \"tx\"; interval = \"200ms\"; asset = \"TX-1\";\n"
+    "    { id = \"main_meter\"; bus = \"sw\"; unit = 1; profile = \"meter\"; interval = \"200ms\"; "
+    "asset = \"MDB-1\"; },\n"
+    "    { id = \"tx1\"; bus = \"sw\"; unit = 3; profile = \"tx\"; interval = \"200ms\"; asset = "
+    "\"TX-1\";\n"
     "      location = \"B2 transformer room\"; } );\n"
     "};\n"
     "sensors = (\n"
-    "  { id = \"leak_pump\"; kind = \"leak\"; topic = \"zigbee2mqtt/pump_leak\"; field = \"water_leak\";\n"
+    "  { id = \"leak_pump\"; kind = \"leak\"; topic = \"zigbee2mqtt/pump_leak\"; field = "
+    "\"water_leak\";\n"
     "    asset = \"LS-B2-03\"; location = \"B2 pump room\"; },\n"
-    "  { id = \"smoke_b2\"; kind = \"fire\"; topic = \"zigbee2mqtt/b2_smoke\"; field = \"smoke\"; } );\n"
+    "  { id = \"smoke_b2\"; kind = \"fire\"; topic = \"zigbee2mqtt/b2_smoke\"; field = \"smoke\"; "
+    "} );\n"
     "rules = (\n"
     "  { id = \"tx1_overtemp\"; when = \"max(tx1.temp_a, tx1.temp_b, tx1.temp_c) > 130\";\n"
     "    clear = \"max(tx1.temp_a, tx1.temp_b, tx1.temp_c) < 125\"; on_delay = \"1s\";\n"
-    "    priority = \"emergency\"; category = \"electrical\"; title = \"Transformer TX-1 winding over-temperature\"; },\n"
-    "  { id = \"leak_pump_room\"; when = \"leak_pump\"; priority = \"emergency\"; category = \"plumbing\";\n"
+    "    priority = \"emergency\"; category = \"electrical\"; title = \"Transformer TX-1 winding "
+    "over-temperature\"; },\n"
+    "  { id = \"leak_pump_room\"; when = \"leak_pump\"; priority = \"emergency\"; category = "
+    "\"plumbing\";\n"
     "    title = \"Water leak, B2 pump room\"; },\n"
-    "  { id = \"fire_b2\"; when = \"smoke_b2\"; latch = true; priority = \"emergency\"; category = \"fire\";\n"
+    "  { id = \"fire_b2\"; when = \"smoke_b2\"; latch = true; priority = \"emergency\"; category = "
+    "\"fire\";\n"
     "    title = \"Smoke detected, B2 corridor\"; } );\n";
 
 #define MIN 60000LL
@@ -111,7 +124,8 @@ static void test_overtemp_raises_exactly_one_emergency_work_order(void **st)
     struct run r = {0};
     start_all(&r, "overtemp", "5");
     /* overtemp: the temperatures start rising 2 simulated s in, reach 130 within ~1 s real. */
-    const struct h_msg *m = h_sub_wait(r.sub, "steward/itest/workorders/+", "rule", "tx1_overtemp", 15000);
+    const struct h_msg *m =
+        h_sub_wait(r.sub, "steward/itest/workorders/+", "rule", "tx1_overtemp", 15000);
     if (!m) h_dump_logs(r.e);
     assert_non_null(m);
     assert_int_equal(m->retain, 0); /* live, not a replay */
@@ -142,13 +156,15 @@ static void test_overtemp_raises_exactly_one_emergency_work_order(void **st)
     assert_true(hottest > 130);
     json_decref(wo);
 
-    const struct h_msg *al = h_sub_wait(r.sub, "steward/itest/alarms/tx1_overtemp", "state", "active_unack", 2000);
+    const struct h_msg *al =
+        h_sub_wait(r.sub, "steward/itest/alarms/tx1_overtemp", "state", "active_unack", 2000);
     assert_non_null(al);
     assert_int_equal(al->retain, 0);
 
     /* The condition persists: still exactly one open work order 3 s later. */
     assert_null(h_sub_wait(r.sub, "steward/itest/workorders/+", "id", "WO-itest-000002", 3000));
-    assert_int_equal(h_sub_distinct_topics(r.sub, "steward/itest/workorders/+", "rule", "tx1_overtemp"), 1);
+    assert_int_equal(
+        h_sub_distinct_topics(r.sub, "steward/itest/workorders/+", "rule", "tx1_overtemp"), 1);
 
     /* The gateway never wrote to a device (the simulator refuses and logs any write). */
     char *simlog = h_read_file(h_path(r.e, "sim.log"));
@@ -157,7 +173,8 @@ static void test_overtemp_raises_exactly_one_emergency_work_order(void **st)
     free(simlog);
 
     /* Telemetry is retained per point with its quality. */
-    assert_non_null(h_sub_wait(r.sub, "steward/itest/telemetry/tx1/temp_a", "quality", "good", 2000));
+    assert_non_null(
+        h_sub_wait(r.sub, "steward/itest/telemetry/tx1/temp_a", "quality", "good", 2000));
     stop_all(&r);
 }
 
@@ -167,20 +184,24 @@ static void test_zigbee_leak_raises_a_work_order_and_ack_changes_the_alarm(void 
     struct run r = {0};
     start_all(&r, NULL, NULL);
     const char *leak = "{\"water_leak\": true, \"battery\": 97, \"linkquality\": 120}";
-    assert_int_equal(h_publish(r.e->mqtt_port, "zigbee2mqtt/pump_leak", leak, strlen(leak), 1, 0), 0);
-    const struct h_msg *m = h_sub_wait(r.sub, "steward/itest/workorders/+", "rule", "leak_pump_room", 5000);
+    assert_int_equal(h_publish(r.e->mqtt_port, "zigbee2mqtt/pump_leak", leak, strlen(leak), 1, 0),
+                     0);
+    const struct h_msg *m =
+        h_sub_wait(r.sub, "steward/itest/workorders/+", "rule", "leak_pump_room", 5000);
     if (!m) h_dump_logs(r.e);
     assert_non_null(m);
     json_t *wo = h_json(m);
     assert_string_equal(h_json_str(wo, "priority"), "emergency");
     assert_string_equal(h_json_str(wo, "asset"), "LS-B2-03");
     json_decref(wo);
-    assert_non_null(h_sub_wait(r.sub, "steward/itest/alarms/leak_pump_room", "state", "active_unack", 2000));
+    assert_non_null(
+        h_sub_wait(r.sub, "steward/itest/alarms/leak_pump_room", "state", "active_unack", 2000));
 
     /* The control room acknowledges over MQTT. */
     const char *ack = "{\"alarm\": \"leak_pump_room\", \"by\": \"alice\", \"req\": \"r1\"}";
     assert_int_equal(h_publish(r.e->mqtt_port, "steward/itest/cmd/ack", ack, strlen(ack), 1, 0), 0);
-    const struct h_msg *a = h_sub_wait(r.sub, "steward/itest/alarms/leak_pump_room", "state", "active_ack", 5000);
+    const struct h_msg *a =
+        h_sub_wait(r.sub, "steward/itest/alarms/leak_pump_room", "state", "active_ack", 5000);
     assert_non_null(a);
     json_t *aj = h_json(a);
     assert_string_equal(h_json_str(aj, "acked_by"), "alice");
@@ -191,11 +212,14 @@ static void test_zigbee_leak_raises_a_work_order_and_ack_changes_the_alarm(void 
 
     /* `steward ack` takes the same path: smoke, then the CLI acknowledges it. */
     const char *smoke = "{\"smoke\": true}";
-    assert_int_equal(h_publish(r.e->mqtt_port, "zigbee2mqtt/b2_smoke", smoke, strlen(smoke), 1, 0), 0);
-    assert_non_null(h_sub_wait(r.sub, "steward/itest/alarms/fire_b2", "state", "active_unack", 5000));
+    assert_int_equal(h_publish(r.e->mqtt_port, "zigbee2mqtt/b2_smoke", smoke, strlen(smoke), 1, 0),
+                     0);
+    assert_non_null(
+        h_sub_wait(r.sub, "steward/itest/alarms/fire_b2", "state", "active_unack", 5000));
     const char *argv[] = {h_bin("steward"), "ack", "-c", r.cfg, "fire_b2", "--by", "bob", NULL};
     assert_int_equal(h_run(argv, h_path(r.e, "ack.out"), 15000), 0);
-    const struct h_msg *f = h_sub_wait(r.sub, "steward/itest/alarms/fire_b2", "acked_by", "bob", 5000);
+    const struct h_msg *f =
+        h_sub_wait(r.sub, "steward/itest/alarms/fire_b2", "acked_by", "bob", 5000);
     assert_non_null(f);
     assert_non_null(strstr(f->payload, "\"active_ack\""));
     /* Acknowledging an alarm that does not exist is refused with exit code 1. */
@@ -209,8 +233,14 @@ static void test_malformed_and_oversized_payloads_are_dropped_and_nothing_stops(
     (void)st;
     struct run r = {0};
     start_all(&r, NULL, NULL);
-    const char *garbage[] = {"", "{", "not json", "[1,2,3]", "{\"water_leak\": \"maybe\"}",
-                             "{\"water_leak\": {\"x\": 1}}", "\xff\xfe\xfd", "{\"alarm\": 5}"};
+    const char *garbage[] = {"",
+                             "{",
+                             "not json",
+                             "[1,2,3]",
+                             "{\"water_leak\": \"maybe\"}",
+                             "{\"water_leak\": {\"x\": 1}}",
+                             "\xff\xfe\xfd",
+                             "{\"alarm\": 5}"};
     const char *topics[] = {"zigbee2mqtt/pump_leak", "steward/itest/cmd/ack",
                             "steward/itest/cmd/workorder", "steward/itest/cmd/bogus"};
     for (int i = 0; i < 200; i++) {
@@ -225,10 +255,13 @@ static void test_malformed_and_oversized_payloads_are_dropped_and_nothing_stops(
     free(big);
     assert_true(h_alive(r.gw));
     /* Refused commands are answered, so a sender learns why. */
-    assert_non_null(h_sub_wait(r.sub, "steward/itest/cmd/result", "error", "payload too large", 5000));
+    assert_non_null(
+        h_sub_wait(r.sub, "steward/itest/cmd/result", "error", "payload too large", 5000));
     const char *leak = "{\"water_leak\": true}";
-    assert_int_equal(h_publish(r.e->mqtt_port, "zigbee2mqtt/pump_leak", leak, strlen(leak), 1, 0), 0);
-    assert_non_null(h_sub_wait(r.sub, "steward/itest/workorders/+", "rule", "leak_pump_room", 5000));
+    assert_int_equal(h_publish(r.e->mqtt_port, "zigbee2mqtt/pump_leak", leak, strlen(leak), 1, 0),
+                     0);
+    assert_non_null(
+        h_sub_wait(r.sub, "steward/itest/workorders/+", "rule", "leak_pump_room", 5000));
     assert_true(h_alive(r.gw));
     char *log = h_read_file(h_path(r.e, "steward.log"));
     assert_non_null(strstr(log, "dropped"));
@@ -272,7 +305,8 @@ static void test_work_order_raised_during_broker_outage_is_delivered_when_it_ret
     r.sub = h_sub_new(r.e->mqtt_port, watch_topics);
     assert_non_null(r.sub);
     /* The gateway reconnects (back-off up to a few seconds) and sends its outbox. */
-    const struct h_msg *m = h_sub_wait(r.sub, "steward/itest/workorders/+", "rule", "tx1_overtemp", 20000);
+    const struct h_msg *m =
+        h_sub_wait(r.sub, "steward/itest/workorders/+", "rule", "tx1_overtemp", 20000);
     if (!m) h_dump_logs(r.e);
     assert_non_null(m);
     assert_non_null(h_sub_wait(r.sub, "steward/itest/events", "transition", "raised", 5000));
@@ -296,7 +330,8 @@ static void test_work_order_survives_kill_9_while_undelivered(void **st)
     assert_null(h_sub_wait(r.sub, "steward/itest/workorders/+", NULL, NULL, 500)); /* not yet */
     r.gw = h_gateway_start(r.e, r.cfg, "steward2.log");
     assert_true(r.gw > 0);
-    const struct h_msg *m = h_sub_wait(r.sub, "steward/itest/workorders/+", "rule", "tx1_overtemp", 10000);
+    const struct h_msg *m =
+        h_sub_wait(r.sub, "steward/itest/workorders/+", "rule", "tx1_overtemp", 10000);
     if (!m) h_dump_logs(r.e);
     assert_non_null(m);
     /* The restart is announced, and the alarm was not raised a second time. */
@@ -324,15 +359,19 @@ static void test_dead_device_raises_comm_fault_and_points_turn_comm_fail(void **
     assert_true(r.sim > 0);
     r.gw = h_gateway_start(keep, r.cfg, "steward.log");
     assert_true(r.gw > 0);
-    const struct h_msg *m = h_sub_wait(r.sub, "steward/itest/alarms/comm_tx1", "state", "active_unack", 15000);
+    const struct h_msg *m =
+        h_sub_wait(r.sub, "steward/itest/alarms/comm_tx1", "state", "active_unack", 15000);
     if (!m) h_dump_logs(keep);
     assert_non_null(m);
-    assert_non_null(h_sub_wait(r.sub, "steward/itest/telemetry/tx1/temp_a", "quality", "comm_fail", 3000));
-    const struct h_msg *wo = h_sub_wait(r.sub, "steward/itest/workorders/+", "rule", "comm_tx1", 3000);
+    assert_non_null(
+        h_sub_wait(r.sub, "steward/itest/telemetry/tx1/temp_a", "quality", "comm_fail", 3000));
+    const struct h_msg *wo =
+        h_sub_wait(r.sub, "steward/itest/workorders/+", "rule", "comm_tx1", 3000);
     assert_non_null(wo);
     assert_non_null(strstr(wo->payload, "\"priority\":\"urgent\""));
     /* The other device on the same bus keeps its readings. */
-    assert_non_null(h_sub_wait(r.sub, "steward/itest/telemetry/main_meter/voltage_l1", "quality", "good", 3000));
+    assert_non_null(h_sub_wait(r.sub, "steward/itest/telemetry/main_meter/voltage_l1", "quality",
+                               "good", 3000));
     assert_int_equal(h_sub_count(r.sub, "steward/itest/alarms/comm_main_meter", NULL, NULL), 0);
     stop_all(&r);
 }
@@ -358,7 +397,8 @@ static void test_check_and_status_commands(void **st)
     const char *argv2[] = {h_bin("steward"), "check", "-c", bad_path, NULL};
     assert_int_equal(h_run(argv2, h_path(e, "check2.out"), 10000), 1);
     char *out = h_read_file(h_path(e, "check2.out"));
-    snprintf(expect, sizeof(expect), "%s:3: unknown setting 'pith' in storage; did you mean 'path'?", bad_path);
+    snprintf(expect, sizeof(expect),
+             "%s:3: unknown setting 'pith' in storage; did you mean 'path'?", bad_path);
     if (!strstr(out, expect)) fail_msg("expected '%s' in:\n%s", expect, out);
     free(out);
 

@@ -41,18 +41,20 @@ static void expect_error(const struct config_diag *d, int line, const char *part
     snprintf(prefix, sizeof(prefix), "%s:%d: ", path, line);
     for (size_t i = 0; i < d->n; i++)
         if (!strncmp(d->msgs[i], prefix, strlen(prefix)) && strstr(d->msgs[i], part)) return;
-    for (size_t i = 0; i < d->n; i++) fprintf(stderr, "  got: %s\n", d->msgs[i]);
+    for (size_t i = 0; i < d->n; i++)
+        fprintf(stderr, "  got: %s\n", d->msgs[i]);
     fail_msg("no error at line %d containing '%s'", line, part);
 }
 
-#define BASE                                                                                    \
-    "site = { id = \"t\"; };\n"                                               /* 1 */          \
-    "modbus = {\n"                                                            /* 2 */          \
-    "  buses = ( { id = \"b\"; type = \"tcp\"; port = 1502; } );\n"           /* 3 */          \
-    "  profiles = ( { id = \"p\"; points = (\n"                               /* 4 */          \
-    "    { name = \"t\"; table = \"holding\"; address = 0; type = \"i16\"; scale = 0.1; } ); } );\n" \
-    "  devices = ( { id = \"d\"; bus = \"b\"; unit = 1; profile = \"p\"; } );\n" /* 6 */        \
-    "};\n"                                                                    /* 7 */
+#define BASE                                                                                       \
+    "site = { id = \"t\"; };\n"                                     /* 1 */                        \
+    "modbus = {\n"                                                  /* 2 */                        \
+    "  buses = ( { id = \"b\"; type = \"tcp\"; port = 1502; } );\n" /* 3 */                        \
+    "  profiles = ( { id = \"p\"; points = (\n"                     /* 4 */                        \
+    "    { name = \"t\"; table = \"holding\"; address = 0; type = \"i16\"; scale = 0.1; } ); } "   \
+    ");\n"                                                                                         \
+    "  devices = ( { id = \"d\"; bus = \"b\"; unit = 1; profile = \"p\"; } );\n" /* 6 */           \
+    "};\n"                                                                       /* 7 */
 
 static void test_shipped_examples_load(void **st)
 {
@@ -62,7 +64,8 @@ static void test_shipped_examples_load(void **st)
         struct config *c = NULL;
         struct config_diag d = {0};
         int rc = config_load(files[i], &c, &d);
-        for (size_t k = 0; k < d.n; k++) fprintf(stderr, "%s\n", d.msgs[k]);
+        for (size_t k = 0; k < d.n; k++)
+            fprintf(stderr, "%s\n", d.msgs[k]);
         assert_int_equal(rc, ST_OK);
         assert_int_equal(c->n_rules, 5);
         assert_int_equal(c->n_sensors, 3);
@@ -146,17 +149,20 @@ static void test_every_error_is_reported_in_file_order(void **st)
     (void)st;
     struct config *c = NULL;
     struct config_diag d = {0};
-    int rc = load("site = { id = \"t\"; };\n"
-                  "modbus = {\n"
-                  "  buses = ( { id = \"b\"; type = \"serial\"; } );\n"
-                  "  profiles = ( { id = \"p\"; points = ( { name = \"t\"; table = \"holding\"; address = 70000; type = \"i16\"; } ); } );\n"
-                  "  devices = ( { id = \"d\"; bus = \"nobus\"; unit = 1; profile = \"p\"; interval = \"30\"; },\n"
-                  "              { id = \"d\"; bus = \"b\"; unit = 2; profile = \"nope\"; } );\n"
-                  "};\n"
-                  "mqtt = { upstream = { password = \"hunter2\"; }; };\n"
-                  "rules = ( { id = \"r\"; when = \"d.t > 1 && tx9.temp > 2\"; priority = \"high\";\n"
-                  "            category = \"x\"; title = \"y\"; } );\n",
-                  &c, &d);
+    int rc =
+        load("site = { id = \"t\"; };\n"
+             "modbus = {\n"
+             "  buses = ( { id = \"b\"; type = \"serial\"; } );\n"
+             "  profiles = ( { id = \"p\"; points = ( { name = \"t\"; table = \"holding\"; address "
+             "= 70000; type = \"i16\"; } ); } );\n"
+             "  devices = ( { id = \"d\"; bus = \"nobus\"; unit = 1; profile = \"p\"; interval = "
+             "\"30\"; },\n"
+             "              { id = \"d\"; bus = \"b\"; unit = 2; profile = \"nope\"; } );\n"
+             "};\n"
+             "mqtt = { upstream = { password = \"hunter2\"; }; };\n"
+             "rules = ( { id = \"r\"; when = \"d.t > 1 && tx9.temp > 2\"; priority = \"high\";\n"
+             "            category = \"x\"; title = \"y\"; } );\n",
+             &c, &d);
     assert_int_equal(rc, ST_ERR_CONFIG);
     expect_error(&d, 3, "'type' = \"serial\" is not one of: tcp, rtu");
     expect_error(&d, 4, "'address' = 70000 is out of range");
@@ -189,10 +195,11 @@ static void test_builtin_alarm_ids_cannot_be_taken_by_rules(void **st)
     (void)st;
     struct config *c = NULL;
     struct config_diag d = {0};
-    assert_int_equal(load(BASE "rules = ( { id = \"comm_d\"; when = \"d.t > 1\"; priority = \"normal\";\n"
-                               "  category = \"x\"; title = \"y\"; } );\n",
-                          &c, &d),
-                     ST_ERR_CONFIG);
+    assert_int_equal(
+        load(BASE "rules = ( { id = \"comm_d\"; when = \"d.t > 1\"; priority = \"normal\";\n"
+                  "  category = \"x\"; title = \"y\"; } );\n",
+             &c, &d),
+        ST_ERR_CONFIG);
     expect_error(&d, 8, "taken by the built-in alarm of device 'd'");
     config_diag_free(&d);
 }

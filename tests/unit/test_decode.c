@@ -126,7 +126,8 @@ static void test_plan_merges_neighbours_and_respects_tables_and_limits(void **st
     assert_int_not_equal(pl.block_of[1], pl.block_of[2]);
     assert_int_equal(pl.block_of[3], pl.block_of[4]);
     assert_int_not_equal(pl.block_of[2], pl.block_of[5]);
-    for (size_t i = 0; i < pl.n; i++) assert_true(pl.blocks[i].count <= PLAN_MAX_REGS);
+    for (size_t i = 0; i < pl.n; i++)
+        assert_true(pl.blocks[i].count <= PLAN_MAX_REGS);
     const struct plan_block *hb = &pl.blocks[pl.block_of[3]];
     assert_int_equal(hb->table, TABLE_HOLDING);
     assert_int_equal(hb->count, 2);

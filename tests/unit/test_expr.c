@@ -12,8 +12,8 @@
 #include "rules/expr.h"
 
 /* A catalog of five points: tx1.temp_a/b/c, main_meter.pf_total, door_plant. */
-static const char *const names[] = {"tx1.temp_a", "tx1.temp_b", "tx1.temp_c",
-                                    "main_meter.pf_total", "door_plant"};
+static const char *const names[] = {"tx1.temp_a", "tx1.temp_b", "tx1.temp_c", "main_meter.pf_total",
+                                    "door_plant"};
 static double values[5];
 static uint8_t quality[5];
 
@@ -154,14 +154,16 @@ static void test_errors_name_the_token_and_column(void **st)
     check_error("stale(3)", "stale() takes a point name");
     check_error("1 $ 2", "unexpected character '$' at column 3");
     char deep[200] = "";
-    for (int i = 0; i < 70; i++) strcat(deep, "(");
+    for (int i = 0; i < 70; i++)
+        strcat(deep, "(");
     check_error(deep, "nested too deeply");
 }
 
 static void test_points_are_listed_once_in_order_of_appearance(void **st)
 {
     (void)st;
-    struct expr *e = compile_ok("door_plant || tx1.temp_b > tx1.temp_a + tx1.temp_b || stale(door_plant)");
+    struct expr *e =
+        compile_ok("door_plant || tx1.temp_b > tx1.temp_a + tx1.temp_b || stale(door_plant)");
     const int *ids;
     size_t n = expr_points(e, &ids);
     assert_int_equal(n, 3);

@@ -31,7 +31,8 @@ static int unload(void **st)
 static void test_builtin_scenarios_parse_against_the_demo_site(void **st)
 {
     (void)st;
-    const char *names[] = {"normal", "overtemp", "pf_low", "leak", "fire", "door_after_hours", "demo"};
+    const char *names[] = {"normal", "overtemp",         "pf_low", "leak",
+                           "fire",   "door_after_hours", "demo"};
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
         struct scenario sc;
         char err[256];

@@ -192,10 +192,12 @@ static void test_a_newer_schema_is_refused(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_outbox_rows_come_back_in_order_until_delivered, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_outbox_rows_come_back_in_order_until_delivered, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_uncommitted_writes_vanish_in_a_crash, setup, teardown),
         cmocka_unit_test_setup_teardown(test_counters_only_grow_across_restarts, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_a_reader_sees_committed_rows_while_the_writer_works, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_reader_sees_committed_rows_while_the_writer_works,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_newer_schema_is_refused, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -21,11 +21,12 @@ static void test_alarm_line_shows_id_state_priority_title_and_acker(void **st)
 {
     (void)st;
     char buf[512];
-    assert_int_equal(fmt(P "/alarms/tx1_overtemp",
-                         "{\"id\":\"tx1_overtemp\",\"state\":\"active_ack\",\"priority\":\"emergency\","
-                         "\"title\":\"TX-1 hot\",\"acked_by\":\"alice\"}",
-                         buf, sizeof(buf)),
-                     0);
+    assert_int_equal(
+        fmt(P "/alarms/tx1_overtemp",
+            "{\"id\":\"tx1_overtemp\",\"state\":\"active_ack\",\"priority\":\"emergency\","
+            "\"title\":\"TX-1 hot\",\"acked_by\":\"alice\"}",
+            buf, sizeof(buf)),
+        0);
     assert_non_null(strstr(buf, "ALARM"));
     assert_non_null(strstr(buf, "tx1_overtemp"));
     assert_non_null(strstr(buf, "active_ack"));
@@ -38,13 +39,15 @@ static void test_workorder_line_shows_deadlines_as_times(void **st)
 {
     (void)st;
     char buf[1024];
-    assert_int_equal(fmt(P "/workorders/WO-hq-000001",
-                         "{\"id\":\"WO-hq-000001\",\"status\":\"open\",\"priority\":\"emergency\","
-                         "\"title\":\"Leak\",\"location\":\"B2\",\"notify_by\":\"2026-11-22T14:04:11.208Z\","
-                         "\"respond_by\":\"2026-11-22T14:18:11.208Z\",\"resolve_by\":\"2026-11-23T14:03:11.208Z\","
-                         "\"escalation_level\":1,\"assigned_role\":\"supervisor\"}",
-                         buf, sizeof(buf)),
-                     0);
+    assert_int_equal(
+        fmt(P "/workorders/WO-hq-000001",
+            "{\"id\":\"WO-hq-000001\",\"status\":\"open\",\"priority\":\"emergency\","
+            "\"title\":\"Leak\",\"location\":\"B2\",\"notify_by\":\"2026-11-22T14:04:11.208Z\","
+            "\"respond_by\":\"2026-11-22T14:18:11.208Z\",\"resolve_by\":\"2026-11-23T14:03:11."
+            "208Z\","
+            "\"escalation_level\":1,\"assigned_role\":\"supervisor\"}",
+            buf, sizeof(buf)),
+        0);
     assert_non_null(strstr(buf, "WO-hq-000001"));
     assert_non_null(strstr(buf, "accept by 14:04:11"));
     assert_non_null(strstr(buf, "on site by 14:18:11"));

@@ -74,8 +74,9 @@ static int teardown(void **state)
     return 0;
 }
 
-static const struct wo_spec overtemp = {"rule",        "tx1_overtemp", "TX-1",
-                                        "B2 tx room",  "electrical",   "Transformer over-temperature",
+static const struct wo_spec overtemp = {"rule",        "tx1_overtemp",
+                                        "TX-1",        "B2 tx room",
+                                        "electrical",  "Transformer over-temperature",
                                         PRIO_EMERGENCY};
 
 static int64_t doc_time(const struct workorder *w, const char *key)
@@ -102,7 +103,8 @@ static void test_raise_sets_fields_and_deadlines_from_priority(void **state)
     assert_int_equal(doc_time(w, "notify_by"), T0 + 1 * MIN);
     assert_int_equal(doc_time(w, "respond_by"), T0 + 15 * MIN);
     assert_int_equal(doc_time(w, "resolve_by"), T0 + 24 * HOUR);
-    assert_true(json_real_value(json_object_get(json_object_get(w->doc, "evidence"), "tx1.temp_a")) > 131);
+    assert_true(
+        json_real_value(json_object_get(json_object_get(w->doc, "evidence"), "tx1.temp_a")) > 131);
 }
 
 static int count_rows(void *ctx, int64_t id, const char *topic, const void *payload, size_t len,
@@ -154,8 +156,10 @@ static void test_missed_deadlines_escalate_once_each_up_the_ladder(void **state)
     assert_int_equal(w->level, 1);
     assert_int_equal(wo_next_due(&f->t), T0 + 15 * MIN);
     /* Accepted late but on site in time: the respond deadline does not escalate. */
-    assert_int_equal(wo_set_status(&f->t, w->id, "accepted", "alice", NULL, clock_wall_ms(), NULL), ST_OK);
-    assert_int_equal(wo_set_status(&f->t, w->id, "on_site", "alice", NULL, clock_wall_ms(), NULL), ST_OK);
+    assert_int_equal(wo_set_status(&f->t, w->id, "accepted", "alice", NULL, clock_wall_ms(), NULL),
+                     ST_OK);
+    assert_int_equal(wo_set_status(&f->t, w->id, "on_site", "alice", NULL, clock_wall_ms(), NULL),
+                     ST_OK);
     clock_advance(20 * MIN);
     assert_int_equal(wo_tick(&f->t, clock_wall_ms()), ST_OK);
     assert_int_equal(w->level, 1);
@@ -174,16 +178,24 @@ static void test_status_moves_forward_only_and_first_acceptor_owns(void **state)
     assert_int_equal(wo_raise(&f->t, &overtemp, NULL, clock_wall_ms(), &w), ST_OK);
     char id[64];
     snprintf(id, sizeof(id), "%s", w->id);
-    assert_int_equal(wo_set_status(&f->t, id, "accepted", "alice", NULL, clock_wall_ms(), &why), ST_OK);
-    assert_int_equal(wo_set_status(&f->t, id, "accepted", "bob", NULL, clock_wall_ms(), &why), ST_ERR_STATE);
-    assert_int_equal(wo_set_status(&f->t, id, "open", "bob", NULL, clock_wall_ms(), &why), ST_ERR_STATE);
-    assert_int_equal(wo_set_status(&f->t, id, "fixed", "bob", NULL, clock_wall_ms(), &why), ST_ERR_INVAL);
-    assert_int_equal(wo_set_status(&f->t, "WO-nope", "closed", "bob", NULL, clock_wall_ms(), &why), ST_ERR_NOTFOUND);
-    assert_int_equal(wo_set_status(&f->t, id, "resolved", "bob", "replaced fan", clock_wall_ms(), &why), ST_OK);
+    assert_int_equal(wo_set_status(&f->t, id, "accepted", "alice", NULL, clock_wall_ms(), &why),
+                     ST_OK);
+    assert_int_equal(wo_set_status(&f->t, id, "accepted", "bob", NULL, clock_wall_ms(), &why),
+                     ST_ERR_STATE);
+    assert_int_equal(wo_set_status(&f->t, id, "open", "bob", NULL, clock_wall_ms(), &why),
+                     ST_ERR_STATE);
+    assert_int_equal(wo_set_status(&f->t, id, "fixed", "bob", NULL, clock_wall_ms(), &why),
+                     ST_ERR_INVAL);
+    assert_int_equal(wo_set_status(&f->t, "WO-nope", "closed", "bob", NULL, clock_wall_ms(), &why),
+                     ST_ERR_NOTFOUND);
+    assert_int_equal(
+        wo_set_status(&f->t, id, "resolved", "bob", "replaced fan", clock_wall_ms(), &why), ST_OK);
     assert_string_equal(json_string_value(json_object_get(w->doc, "owner")), "alice");
     assert_non_null(json_object_get(w->doc, "follow_up_due"));
-    assert_int_equal(wo_set_status(&f->t, id, "cancelled", "bob", NULL, clock_wall_ms(), &why), ST_ERR_STATE);
-    assert_int_equal(wo_set_status(&f->t, id, "closed", "carol", NULL, clock_wall_ms(), &why), ST_OK);
+    assert_int_equal(wo_set_status(&f->t, id, "cancelled", "bob", NULL, clock_wall_ms(), &why),
+                     ST_ERR_STATE);
+    assert_int_equal(wo_set_status(&f->t, id, "closed", "carol", NULL, clock_wall_ms(), &why),
+                     ST_OK);
     assert_int_equal(f->t.n, 0);
     /* Closed: a new raise opens a new order. */
     assert_int_equal(wo_raise(&f->t, &overtemp, NULL, clock_wall_ms(), &w), ST_OK);
@@ -238,11 +250,16 @@ static void test_sla_table_defaults_per_priority(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_raise_sets_fields_and_deadlines_from_priority, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_same_dedup_key_updates_instead_of_duplicating, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_missed_deadlines_escalate_once_each_up_the_ladder, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_status_moves_forward_only_and_first_acceptor_owns, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_open_orders_survive_a_restart_with_their_clock, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_raise_sets_fields_and_deadlines_from_priority, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_same_dedup_key_updates_instead_of_duplicating, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_missed_deadlines_escalate_once_each_up_the_ladder,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_status_moves_forward_only_and_first_acceptor_owns,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_open_orders_survive_a_restart_with_their_clock, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_sla_table_defaults_per_priority, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
