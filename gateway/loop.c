@@ -29,12 +29,14 @@
 #define SUPERVISE_MS 1000
 #define MAX_WAIT_MS 1000
 
-static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t stop_requested, reload_requested;
 
 static void on_signal(int sig)
 {
-    (void)sig;
-    stop_requested = 1;
+    if (sig == SIGHUP)
+        reload_requested = 1;
+    else
+        stop_requested = 1;
 }
 
 struct gateway {
@@ -345,15 +347,18 @@ int loop_run(const struct config *cfg)
     sigemptyset(&block);
     sigaddset(&block, SIGINT);
     sigaddset(&block, SIGTERM);
+    sigaddset(&block, SIGHUP);
     /* Blocked everywhere (bus threads inherit this mask); delivered only inside ppoll. */
     pthread_sigmask(SIG_BLOCK, &block, &unblocked);
     sigdelset(&unblocked, SIGINT);
     sigdelset(&unblocked, SIGTERM);
+    sigdelset(&unblocked, SIGHUP);
     struct sigaction sa;
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = on_signal;
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL); /* its default action would kill the gateway */
     signal(SIGPIPE, SIG_IGN);
     stop_requested = 0;
 

@@ -13,6 +13,7 @@
 
 #define BACKOFF_MIN_MS 1000
 #define BACKOFF_MAX_MS 30000
+#define CONNECT_TIMEOUT_MS 10000 /* a broker that never answers CONNECT (a black-holed route) */
 
 struct mqtt_link {
     const struct cfg_broker *b;
@@ -25,8 +26,9 @@ struct mqtt_link {
     char name[32];
 
     struct mosquitto *mosq;
-    int connected;    /* CONNACK accepted */
-    int64_t retry_at; /* monotonic time of the next connection attempt */
+    int connected;      /* CONNACK accepted */
+    int64_t retry_at;   /* monotonic time of the next connection attempt */
+    int64_t attempt_at; /* monotonic time the current attempt began */
     int64_t backoff_ms;
     struct log_complain complain;
 };
@@ -218,7 +220,12 @@ int64_t mqtt_link_tick(struct mqtt_link *l, int64_t now_mono)
             link_drop(l, now_mono, rc == MOSQ_ERR_ERRNO ? strerror(errno) : mosquitto_strerror(rc));
             return l->retry_at;
         }
+        l->attempt_at = now_mono;
         return now_mono + 1000;
+    }
+    if (!l->connected && now_mono - l->attempt_at > CONNECT_TIMEOUT_MS) {
+        link_drop(l, now_mono, "did not accept the connection in time");
+        return l->retry_at;
     }
     int rc = mosquitto_loop_misc(l->mosq);
     /* A CONNACK refusal leaves the socket open but never connected: give up after a while. */
