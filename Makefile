@@ -78,7 +78,7 @@ $(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(SIM_LIB_OBJ) $(LIB)
 $(BUILD)/tests/integration/%: $(BUILD)/tests/integration/%.o $(HARN_OBJ) $(LIB)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 
-$(BUILD)/tests/bench/%: $(BUILD)/tests/bench/%.o $(LIB)
+$(BUILD)/tests/bench/%: $(BUILD)/tests/bench/%.o $(HARN_OBJ) $(LIB)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # make test: every unit test, then every integration test (real mosquitto + simulator),

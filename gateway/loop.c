@@ -132,6 +132,9 @@ static void drain_queue(struct gateway *g, int64_t now_mono)
     while ((b = queue_pop(g->queue))) {
         apply_batch(g, b, now_mono);
         sample_batch_free(b);
+        /* One poll is one snapshot: evaluate it before the next can overwrite an edge. */
+        note_store_error(g, alarms_process(&g->alarms, now_mono, clock_wall_ms()),
+                         "recording an alarm");
     }
 }
 
@@ -154,6 +157,10 @@ static void sensor_message(struct gateway *g, const char *topic, const void *pay
         point_update(g, s->point, state, QUALITY_GOOD, now_wall, now_mono);
         if (s->heartbeat_ms) alarms_sensor_silent(&g->alarms, (int)i, 0);
     }
+    /* Evaluate now, message by message: a leak that comes and goes within one loop iteration
+     * must still raise its alarm, so edges are never merged away by batching. The commit that
+     * follows at the end of the iteration still covers all of them at once. */
+    note_store_error(g, alarms_process(&g->alarms, now_mono, now_wall), "recording an alarm");
 }
 
 /* Every message from either broker: commands under P/cmd/, otherwise sensor topics. */

@@ -52,6 +52,7 @@ cat >"$work/mosquitto.conf" <<CONF
 listener $mqtt_port 127.0.0.1
 allow_anonymous true
 persistence false
+set_tcp_nodelay true
 log_dest file $work/mosquitto.log
 CONF
 sed -e "s/port = 1883;/port = $mqtt_port;/" -e "s/port = 1502;/port = $modbus_port;/" \

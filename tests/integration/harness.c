@@ -30,6 +30,13 @@ static long long now_ms(void)
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+double h_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 static void nap_ms(int ms)
 {
     struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
@@ -248,7 +255,9 @@ pid_t h_broker_start(struct h_env *e)
     const char *conf = h_path(e, "mosquitto.conf");
     FILE *f = fopen(conf, "w");
     if (!f) return -1;
-    fprintf(f, "listener %d 127.0.0.1\nallow_anonymous true\npersistence false\n", e->mqtt_port);
+    fprintf(
+        f, "listener %d 127.0.0.1\nallow_anonymous true\npersistence false\nset_tcp_nodelay true\n",
+        e->mqtt_port);
     fclose(f);
     const char *argv[] = {"mosquitto", "-c", conf, NULL};
     e->broker = h_spawn(argv, h_path(e, "mosquitto.log"));
@@ -354,6 +363,7 @@ static void sub_on_message(struct mosquitto *m, void *obj, const struct mosquitt
     }
     hm->len = (size_t)msg->payloadlen;
     hm->retain = msg->retain;
+    hm->at = h_now();
     pthread_cond_broadcast(&s->cond);
     pthread_mutex_unlock(&s->lock);
 }
@@ -377,6 +387,7 @@ struct h_sub *h_sub_new(int port, const char *const topics[])
     pthread_mutex_init(&s->lock, NULL);
     pthread_cond_init(&s->cond, NULL);
     s->m = mosquitto_new(NULL, true, s);
+    if (s->m) mosquitto_int_option(s->m, MOSQ_OPT_TCP_NODELAY, 1);
     int n = 0;
     for (; topics[n]; n++) {
     }
@@ -495,6 +506,17 @@ int h_sub_distinct_topics(struct h_sub *s, const char *filter, const char *key, 
     return n;
 }
 
+int h_sub_arrivals(struct h_sub *s, const char *filter, double *at, int max)
+{
+    int n = 0;
+    pthread_mutex_lock(&s->lock);
+    for (size_t i = 0; i < s->n && n < max; i++)
+        if (!s->msgs[i].retain && msg_matches(&s->msgs[i], filter, NULL, NULL))
+            at[n++] = s->msgs[i].at;
+    pthread_mutex_unlock(&s->lock);
+    return n;
+}
+
 struct pub_state {
     int acked;
 };
@@ -517,6 +539,36 @@ int h_publish(int port, const char *topic, const char *payload, size_t len, int 
         for (int i = 0; i < 100 && !st.acked; i++) /* bounded: 100 x 50 ms */
             if (mosquitto_loop(m, 50, 1) != MOSQ_ERR_SUCCESS) break;
         rc = st.acked ? 0 : -1;
+        mosquitto_disconnect(m);
+    }
+    mosquitto_destroy(m);
+    return rc;
+}
+
+struct burst_state {
+    int acked;
+};
+
+static void burst_on_publish(struct mosquitto *m, void *obj, int mid)
+{
+    (void)m, (void)mid;
+    ((struct burst_state *)obj)->acked++;
+}
+
+int h_publish_burst(int port, const char *topic, const char *const payloads[], int n)
+{
+    struct burst_state st = {0};
+    struct mosquitto *m = mosquitto_new(NULL, true, &st);
+    if (!m) return -1;
+    mosquitto_publish_callback_set(m, burst_on_publish);
+    mosquitto_max_inflight_messages_set(m, 0); /* no window: everything goes out at once */
+    int rc = -1;
+    if (mosquitto_connect(m, "127.0.0.1", port, 30) == MOSQ_ERR_SUCCESS) {
+        for (int i = 0; i < n; i++)
+            mosquitto_publish(m, NULL, topic, (int)strlen(payloads[i]), payloads[i], 1, false);
+        for (int i = 0; i < 200 && st.acked < n; i++) /* bounded: 200 x 50 ms */
+            if (mosquitto_loop(m, 50, 1) != MOSQ_ERR_SUCCESS) break;
+        rc = st.acked == n ? 0 : -1;
         mosquitto_disconnect(m);
     }
     mosquitto_destroy(m);

@@ -69,7 +69,11 @@ struct h_msg {
     char *payload; /* NUL-terminated copy */
     size_t len;
     int retain;
+    double at; /* arrival, monotonic seconds */
 };
+
+/* Monotonic seconds, the clock of h_msg.at. */
+double h_now(void);
 
 struct h_sub;
 
@@ -89,8 +93,16 @@ int h_sub_count(struct h_sub *s, const char *filter, const char *key, const char
 /* How many distinct topics the matching messages were published on (e.g. distinct work orders). */
 int h_sub_distinct_topics(struct h_sub *s, const char *filter, const char *key, const char *value);
 
+/* Copies the arrival times of up to max matching live (not retained) messages into at, in order
+ * of arrival; returns how many. */
+int h_sub_arrivals(struct h_sub *s, const char *filter, double *at, int max);
+
 /* Publishes and waits for the PUBACK (QoS 1). Returns 0 or -1. */
 int h_publish(int port, const char *topic, const char *payload, size_t len, int qos, int retain);
+
+/* Publishes n payloads back to back on one connection (QoS 1, no waiting in between, so they
+ * reach the gateway in one burst), then waits for every PUBACK. Returns 0 or -1. */
+int h_publish_burst(int port, const char *topic, const char *const payloads[], int n);
 
 /* Parses a message payload (caller decrefs); and a string member or "" . */
 json_t *h_json(const struct h_msg *m);

@@ -271,6 +271,28 @@ static void test_malformed_and_oversized_payloads_are_dropped_and_nothing_stops(
     stop_all(&r);
 }
 
+static void test_a_leak_that_comes_and_goes_in_one_burst_still_raises_every_time(void **st)
+{
+    (void)st;
+    struct run r = {0};
+    start_all(&r, NULL, NULL);
+    /* 20 leaks, each gone again at once: the gateway reads them in one go, and must not merge
+     * an alarm edge away by evaluating only the last state. */
+    const char *burst[40];
+    for (int i = 0; i < 40; i++)
+        burst[i] = i % 2 ? "{\"water_leak\": false}" : "{\"water_leak\": true}";
+    assert_int_equal(h_publish_burst(r.e->mqtt_port, "zigbee2mqtt/pump_leak", burst, 40), 0);
+    for (int i = 0;
+         i < 100 && h_sub_count(r.sub, "steward/itest/events", "transition", "raised") < 20; i++)
+        h_sub_wait(r.sub, "no/such/topic", NULL, NULL, 50);
+    assert_int_equal(h_sub_count(r.sub, "steward/itest/events", "transition", "raised"), 20);
+    /* One work order, raised once and updated 19 times (one open order per dedup key). */
+    assert_int_equal(
+        h_sub_distinct_topics(r.sub, "steward/itest/workorders/+", "rule", "leak_pump_room"), 1);
+    assert_non_null(h_sub_wait(r.sub, "steward/itest/workorders/+", "occurrences", "20", 3000));
+    stop_all(&r);
+}
+
 /* A work order raised while the broker is down, found in the database by `steward status`. */
 static int wait_status_has(struct run *r, const char *needle, int timeout_ms)
 {
@@ -419,6 +441,7 @@ int main(void)
         cmocka_unit_test(test_overtemp_raises_exactly_one_emergency_work_order),
         cmocka_unit_test(test_zigbee_leak_raises_a_work_order_and_ack_changes_the_alarm),
         cmocka_unit_test(test_malformed_and_oversized_payloads_are_dropped_and_nothing_stops),
+        cmocka_unit_test(test_a_leak_that_comes_and_goes_in_one_burst_still_raises_every_time),
         cmocka_unit_test(test_dead_device_raises_comm_fault_and_points_turn_comm_fail),
         cmocka_unit_test(test_work_order_raised_during_broker_outage_is_delivered_when_it_returns),
         cmocka_unit_test(test_work_order_survives_kill_9_while_undelivered),
