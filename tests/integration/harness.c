@@ -92,6 +92,7 @@ void h_cleanup_all(void)
     for (size_t i = 0; i < n_pids; i++)
         if (pids[i] > 0) h_stop(pids[i], 3000);
     n_pids = 0;
+    h_client_security(NULL, NULL, NULL);
     if (tmp_dir[0]) {
         if (getenv("STEWARD_KEEP_TMP"))
             fprintf(stderr, "harness: kept %s\n", tmp_dir);
@@ -328,6 +329,26 @@ pid_t h_gateway_start(struct h_env *e, const char *cfg, const char *log_name)
     return online ? pid : -1;
 }
 
+/* ---- client security ---- */
+
+static char *sec_ca, *sec_user, *sec_pass;
+
+void h_client_security(const char *ca_file, const char *user, const char *password)
+{
+    free(sec_ca);
+    free(sec_user);
+    free(sec_pass);
+    sec_ca = ca_file ? strdup(ca_file) : NULL;
+    sec_user = user ? strdup(user) : NULL;
+    sec_pass = password ? strdup(password) : NULL;
+}
+
+static void client_secure(struct mosquitto *m)
+{
+    if (sec_ca) mosquitto_tls_set(m, sec_ca, NULL, NULL, NULL, NULL);
+    if (sec_user) mosquitto_username_pw_set(m, sec_user, sec_pass);
+}
+
 /* ---- subscriber ---- */
 
 struct h_sub {
@@ -388,6 +409,7 @@ struct h_sub *h_sub_new(int port, const char *const topics[])
     pthread_cond_init(&s->cond, NULL);
     s->m = mosquitto_new(NULL, true, s);
     if (s->m) mosquitto_int_option(s->m, MOSQ_OPT_TCP_NODELAY, 1);
+    if (s->m) client_secure(s->m);
     int n = 0;
     for (; topics[n]; n++) {
     }
@@ -533,6 +555,7 @@ int h_publish(int port, const char *topic, const char *payload, size_t len, int 
     struct mosquitto *m = mosquitto_new(NULL, true, &st);
     if (!m) return -1;
     mosquitto_publish_callback_set(m, pub_on_publish);
+    client_secure(m);
     int rc = -1;
     if (mosquitto_connect(m, "127.0.0.1", port, 30) == MOSQ_ERR_SUCCESS &&
         mosquitto_publish(m, NULL, topic, (int)len, payload, qos, retain) == MOSQ_ERR_SUCCESS) {
@@ -561,6 +584,7 @@ int h_publish_burst(int port, const char *topic, const char *const payloads[], i
     struct mosquitto *m = mosquitto_new(NULL, true, &st);
     if (!m) return -1;
     mosquitto_publish_callback_set(m, burst_on_publish);
+    client_secure(m);
     mosquitto_max_inflight_messages_set(m, 0); /* no window: everything goes out at once */
     int rc = -1;
     if (mosquitto_connect(m, "127.0.0.1", port, 30) == MOSQ_ERR_SUCCESS) {

@@ -63,6 +63,11 @@ pid_t h_sim_start(struct h_env *e, const char *cfg, const char *scenario, const 
 /* Starts `steward run -c cfg`, waiting until it is online (its P/status says so). */
 pid_t h_gateway_start(struct h_env *e, const char *cfg, const char *log_name);
 
+/* From now on the harness's own MQTT clients (subscribers, publishers, the online check of
+ * h_gateway_start) connect with TLS verified by ca_file, and with a username and password when
+ * user is not NULL. Pass NULLs to go back to plain anonymous connections. Strings are copied. */
+void h_client_security(const char *ca_file, const char *user, const char *password);
+
 /* ---- an MQTT subscriber that records every message ---- */
 struct h_msg {
     char *topic;
