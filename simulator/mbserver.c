@@ -1,7 +1,7 @@
 /* mbserver.c - see mbserver.h. */
 #include "simulator/mbserver.h"
-#include "adapters/modbus/decode.h"
 #include "gateway/log.h"
+#include "simulator/units.h"
 
 #include <errno.h>
 #include <modbus.h>
@@ -12,11 +12,6 @@
 
 #define MAX_CLIENTS 32
 
-struct mb_unit {
-    int device;
-    modbus_mapping_t *map;
-};
-
 struct mbserver {
     const struct config *cfg;
     const struct world *w;
@@ -25,8 +20,7 @@ struct mbserver {
     int listen_fd;
     int clients[MAX_CLIENTS];
     size_t n_clients;
-    struct mb_unit *units;
-    size_t n_units;
+    struct sim_units units;
     uint64_t writes_refused;
 };
 
@@ -38,22 +32,7 @@ struct mbserver *mbserver_new(const struct config *cfg, int bus, const struct wo
     m->w = w;
     m->bus = &cfg->buses[bus];
     m->listen_fd = -1;
-    m->units = calloc(cfg->n_devices ? cfg->n_devices : 1, sizeof(*m->units));
-    if (!m->units) goto fail;
-    for (size_t d = 0; d < cfg->n_devices; d++) {
-        if (cfg->devices[d].bus != bus) continue;
-        const struct cfg_profile *p = &cfg->profiles[cfg->devices[d].profile];
-        int nh = 0, ni = 0;
-        for (size_t k = 0; k < p->n_points; k++) {
-            int end = p->points[k].address + reg_type_width(p->points[k].type);
-            if (p->points[k].table == TABLE_HOLDING && end > nh) nh = end;
-            if (p->points[k].table == TABLE_INPUT && end > ni) ni = end;
-        }
-        struct mb_unit *u = &m->units[m->n_units++];
-        u->device = (int)d;
-        u->map = modbus_mapping_new(0, 0, nh, ni);
-        if (!u->map) goto fail;
-    }
+    if (sim_units_init(&m->units, cfg, bus)) goto fail;
     char port[16];
     snprintf(port, sizeof(port), "%d", m->bus->port);
     m->ctx = modbus_new_tcp_pi(m->bus->host, port);
@@ -65,7 +44,7 @@ struct mbserver *mbserver_new(const struct config *cfg, int bus, const struct wo
         goto fail;
     }
     log_msg(LOG_INFO, "sim: bus %s: Modbus TCP on %s:%d, %zu device%s", m->bus->id, m->bus->host,
-            m->bus->port, m->n_units, m->n_units == 1 ? "" : "s");
+            m->bus->port, m->units.n, m->units.n == 1 ? "" : "s");
     mbserver_refresh(m);
     return m;
 fail:
@@ -80,9 +59,7 @@ void mbserver_free(struct mbserver *m)
         close(m->clients[i]);
     if (m->listen_fd >= 0) close(m->listen_fd);
     if (m->ctx) modbus_free(m->ctx);
-    for (size_t i = 0; i < m->n_units; i++)
-        modbus_mapping_free(m->units[i].map);
-    free(m->units);
+    sim_units_cleanup(&m->units);
     free(m);
 }
 
@@ -112,11 +89,9 @@ static void serve(struct mbserver *m, int fd)
         return;
     }
     int unit = q[6], fc = q[7];
-    struct mb_unit *u = NULL;
-    for (size_t i = 0; i < m->n_units; i++)
-        if (m->cfg->devices[m->units[i].device].unit == unit) u = &m->units[i];
-    if (!u || m->w->offline[u->device]) return; /* a dead slave: silence */
-    if (fc == 5 || fc == 6 || fc == 15 || fc == 16 || fc == 22 || fc == 23) {
+    struct sim_unit *u = sim_units_answering(&m->units, m->cfg, m->w, unit);
+    if (!u) return; /* a dead slave: silence */
+    if (sim_is_write(fc)) {
         m->writes_refused++;
         log_msg(LOG_WARN, "sim: bus %s: refused a WRITE (function %d) to unit %d", m->bus->id, fc,
                 unit);
@@ -146,17 +121,7 @@ void mbserver_handle(struct mbserver *m, const struct pollfd *fds, size_t n)
 
 void mbserver_refresh(struct mbserver *m)
 {
-    for (size_t i = 0; i < m->n_units; i++) {
-        const struct cfg_device *d = &m->cfg->devices[m->units[i].device];
-        const struct cfg_profile *p = &m->cfg->profiles[d->profile];
-        modbus_mapping_t *map = m->units[i].map;
-        for (size_t k = 0; k < p->n_points; k++) {
-            const struct cfg_point_def *def = &p->points[k];
-            uint16_t *regs =
-                def->table == TABLE_HOLDING ? map->tab_registers : map->tab_input_registers;
-            decode_encode(def, m->w->value[d->first_point + (int)k], &regs[def->address]);
-        }
-    }
+    sim_units_refresh(&m->units, m->cfg, m->w);
 }
 
 uint64_t mbserver_writes_refused(const struct mbserver *m)

@@ -10,6 +10,7 @@
 #include "gateway/log.h"
 #include "gateway/version.h"
 #include "simulator/mbserver.h"
+#include "simulator/rtuserver.h"
 #include "simulator/scenario.h"
 #include "simulator/sensors.h"
 #include "simulator/world.h"
@@ -25,6 +26,7 @@
 #define TICK_MS 100
 #define REPUBLISH_MS 30000 /* simulated */
 #define MAX_FDS 256
+#define MAX_SERIAL 16
 
 static volatile sig_atomic_t stop;
 
@@ -40,7 +42,9 @@ static const char usage[] =
     "Simulates every Modbus TCP device and MQTT sensor of the site configuration FILE.\n"
     "scenarios: normal (default), overtemp, pf_low, leak, fire, door_after_hours, demo,\n"
     "           or a file of steps 'AT TARGET set VALUE | ramp VALUE DURATION | offline | online'\n"
-    "--speed X  run simulated time X times faster (0 < X <= 1000)\n";
+    "--speed X  run simulated time X times faster (0 < X <= 1000)\n"
+    "--serial BUS=PATH  serve the RTU bus BUS on a pseudo-terminal linked at PATH (set the bus's\n"
+    "           device to PATH in the gateway's configuration)\n";
 
 static char *read_file(const char *path)
 {
@@ -63,6 +67,8 @@ int main(int argc, char **argv)
     const char *cfg_path = NULL, *scenario = "normal";
     double speed = 1;
     unsigned long long seed = 1;
+    const char *serial[MAX_SERIAL]; /* "BUS=PATH" */
+    size_t n_serial = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         int more = i + 1 < argc;
@@ -83,6 +89,12 @@ int main(int argc, char **argv)
                 fprintf(stderr, "steward-sim: --speed must be a number in (0, 1000]\n");
                 return 1;
             }
+        } else if (!strcmp(a, "--serial") && more) {
+            if (n_serial == MAX_SERIAL || !strchr(argv[i + 1], '=')) {
+                fprintf(stderr, "steward-sim: --serial takes BUS=PATH (at most %d)\n", MAX_SERIAL);
+                return 1;
+            }
+            serial[n_serial++] = argv[++i];
         } else if (!strcmp(a, "--seed") && more) {
             seed = strtoull(argv[++i], NULL, 10);
         } else if (!strcmp(a, "--log-level") && more) {
@@ -144,15 +156,27 @@ int main(int argc, char **argv)
     struct world w;
     struct mbserver *servers[64] = {0};
     size_t n_servers = 0;
+    struct rtuserver *lines[MAX_SERIAL] = {0};
+    size_t n_lines = 0;
     struct sim_sensors *sensors = NULL;
     if (world_init(&w, cfg, &sc, speed, seed, clock_mono_ms())) {
         code = 2;
         goto out;
     }
     for (size_t b = 0; b < cfg->n_buses && n_servers < 64; b++) {
-        if (cfg->buses[b].type != BUS_TCP) {
-            log_msg(LOG_WARN, "sim: bus %s is RTU; the simulator serves Modbus TCP buses only",
-                    cfg->buses[b].id);
+        if (cfg->buses[b].type == BUS_RTU) {
+            const char *path = NULL;
+            size_t idl = strlen(cfg->buses[b].id);
+            for (size_t k = 0; k < n_serial; k++)
+                if (!strncmp(serial[k], cfg->buses[b].id, idl) && serial[k][idl] == '=')
+                    path = serial[k] + idl + 1;
+            if (!path) {
+                log_msg(LOG_WARN, "sim: RTU bus %s is not simulated (give --serial %s=PATH)",
+                        cfg->buses[b].id, cfg->buses[b].id);
+            } else if (!(lines[n_lines++] = rtuserver_new(cfg, (int)b, &w, path))) {
+                code = 2;
+                goto out;
+            }
             continue;
         }
         if (!(servers[n_servers++] = mbserver_new(cfg, (int)b, &w))) {
@@ -173,6 +197,8 @@ int main(int argc, char **argv)
             world_tick(&w, now);
             for (size_t i = 0; i < n_servers; i++)
                 mbserver_refresh(servers[i]);
+            for (size_t i = 0; i < n_lines; i++)
+                rtuserver_refresh(lines[i]);
             if (sensors) {
                 int all = now >= next_republish;
                 sim_sensors_publish(sensors, &w, all);
@@ -186,6 +212,9 @@ int main(int argc, char **argv)
             counts[i] = mbserver_fds(servers[i], fds + n, MAX_FDS - n);
             n += counts[i];
         }
+        size_t first_line = n;
+        for (size_t i = 0; i < n_lines && n < MAX_FDS; i++)
+            fds[n++] = (struct pollfd){rtuserver_fd(lines[i]), POLLIN, 0};
         int64_t wait = next_tick - clock_mono_ms();
         if (poll(fds, n, wait < 0 ? 0 : (int)wait) > 0) {
             size_t off = 0;
@@ -193,6 +222,8 @@ int main(int argc, char **argv)
                 mbserver_handle(servers[i], fds + off, counts[i]);
                 off += counts[i];
             }
+            for (size_t i = 0; i < n_lines; i++)
+                if (fds[first_line + i].revents) rtuserver_handle(lines[i]);
         }
     }
     log_msg(LOG_INFO, "sim: stopping");
@@ -202,6 +233,8 @@ int main(int argc, char **argv)
                     (unsigned long long)mbserver_writes_refused(servers[i]));
 out:
     sim_sensors_free(sensors);
+    for (size_t i = 0; i < n_lines; i++)
+        rtuserver_free(lines[i]);
     for (size_t i = 0; i < n_servers; i++)
         mbserver_free(servers[i]);
     world_cleanup(&w);

@@ -72,6 +72,29 @@ int h_wait_port(int port, int timeout_ms)
     return -1;
 }
 
+int h_wait_file(const char *path, int timeout_ms)
+{
+    long long end = now_ms() + timeout_ms;
+    do {
+        if (access(path, F_OK) == 0) return 0;
+        nap_ms(20);
+    } while (now_ms() < end);
+    return -1;
+}
+
+int h_wait_log(const char *path, const char *needle, int timeout_ms)
+{
+    long long end = now_ms() + timeout_ms;
+    do {
+        char *t = h_read_file(path);
+        int found = t && strstr(t, needle);
+        free(t);
+        if (found) return 0;
+        nap_ms(20);
+    } while (now_ms() < end);
+    return -1;
+}
+
 static void rm_rf(const char *dir)
 {
     DIR *d = opendir(dir);
@@ -298,13 +321,15 @@ const char *h_write_config(struct h_env *e, const char *name, const char *text)
     snprintf(mport, sizeof(mport), "%d", e->modbus_port);
     char *a = replace_all(text, "@MQTT_PORT@", port);
     char *b = a ? replace_all(a, "@MODBUS_PORT@", mport) : NULL;
-    char *c = b ? replace_all(b, "@DB@", h_path(e, "steward.db")) : NULL;
+    char *c0 = b ? replace_all(b, "@DB@", h_path(e, "steward.db")) : NULL;
+    char *c = c0 ? replace_all(c0, "@DIR@", e->dir) : NULL;
     const char *path = h_path(e, name);
     FILE *f = fopen(path, "w");
     if (f && c) fputs(c, f);
     if (f) fclose(f);
     free(a);
     free(b);
+    free(c0);
     free(c);
     return path;
 }
@@ -510,6 +535,16 @@ int h_sub_count(struct h_sub *s, const char *filter, const char *key, const char
         n += msg_matches(&s->msgs[i], filter, key, value);
     pthread_mutex_unlock(&s->lock);
     return n;
+}
+
+int h_sub_wait_count(struct h_sub *s, const char *filter, const char *key, const char *value, int n,
+                     int timeout_ms)
+{
+    long long end = now_ms() + timeout_ms;
+    int c;
+    while ((c = h_sub_count(s, filter, key, value)) < n && now_ms() < end)
+        nap_ms(20);
+    return c;
 }
 
 int h_sub_distinct_topics(struct h_sub *s, const char *filter, const char *key, const char *value)

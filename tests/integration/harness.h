@@ -31,6 +31,11 @@ int h_free_port(void);
 /* Connects to 127.0.0.1:port until it works or timeout_ms passes. Returns 0 or -1. */
 int h_wait_port(int port, int timeout_ms);
 
+/* Waits until path exists (0) or timeout_ms passes (-1). */
+int h_wait_file(const char *path, int timeout_ms);
+/* Waits until the file at path contains needle (0) or timeout_ms passes (-1). */
+int h_wait_log(const char *path, const char *needle, int timeout_ms);
+
 /* Starts argv[0] (with argv) with stdout and stderr to log_path. Returns the pid (recorded for
  * cleanup), or -1. */
 pid_t h_spawn(const char *const argv[], const char *log_path);
@@ -53,8 +58,9 @@ void h_broker_stop(struct h_env *e);
 const char *h_bin(const char *name);
 
 /*
- * Writes a configuration file into the environment: text with @MQTT_PORT@, @MODBUS_PORT@ and @DB@
- * replaced. Returns its path (static rotating buffer, as h_path).
+ * Writes a configuration file into the environment: text with @MQTT_PORT@, @MODBUS_PORT@, @DB@
+ * (the database path) and @DIR@ (the environment's directory) replaced. Returns its path (static
+ * rotating buffer, as h_path).
  */
 const char *h_write_config(struct h_env *e, const char *name, const char *text);
 
@@ -92,6 +98,10 @@ void h_sub_free(struct h_sub *s);
  */
 const struct h_msg *h_sub_wait(struct h_sub *s, const char *filter, const char *key,
                                const char *value, int timeout_ms);
+/* Waits until at least n recorded messages match, or timeout_ms passes; returns the count. */
+int h_sub_wait_count(struct h_sub *s, const char *filter, const char *key, const char *value, int n,
+                     int timeout_ms);
+
 /* How many recorded messages match (same rules, no waiting). */
 int h_sub_count(struct h_sub *s, const char *filter, const char *key, const char *value);
 

@@ -1,0 +1,134 @@
+/* rtuserver.c - see rtuserver.h. */
+#include "simulator/rtuserver.h"
+#include "gateway/log.h"
+#include "simulator/units.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <modbus.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#define SILENCE_MS 5 /* far longer than 3.5 characters at any baud rate a pty imitates */
+
+struct rtuserver {
+    const struct config *cfg;
+    const struct world *w;
+    const struct bus_config *bus;
+    int master, slave; /* the slave stays open so the master never reads EIO between clients */
+    char link[256];
+    modbus_t *ctx; /* only for modbus_reply: its socket is the master fd */
+    struct sim_units units;
+    uint64_t writes_refused;
+};
+
+static uint16_t crc16(const uint8_t *p, size_t n)
+{
+    uint16_t crc = 0xFFFF;
+    for (size_t i = 0; i < n; i++) {
+        crc ^= p[i];
+        for (int b = 0; b < 8; b++)
+            crc = (crc & 1) ? (uint16_t)((crc >> 1) ^ 0xA001) : (uint16_t)(crc >> 1);
+    }
+    return crc;
+}
+
+struct rtuserver *rtuserver_new(const struct config *cfg, int bus, const struct world *w,
+                                const char *link_path)
+{
+    struct rtuserver *r = calloc(1, sizeof(*r));
+    if (!r) return NULL;
+    r->cfg = cfg;
+    r->w = w;
+    r->bus = &cfg->buses[bus];
+    r->master = r->slave = -1;
+    snprintf(r->link, sizeof(r->link), "%s", link_path);
+    if (sim_units_init(&r->units, cfg, bus)) goto fail;
+    char slave_name[128];
+    r->master = posix_openpt(O_RDWR | O_NOCTTY);
+    if (r->master < 0 || grantpt(r->master) || unlockpt(r->master) ||
+        ptsname_r(r->master, slave_name, sizeof(slave_name))) {
+        log_msg(LOG_ERROR, "sim: bus %s: cannot open a pty pair: %s", r->bus->id, strerror(errno));
+        goto fail;
+    }
+    r->slave = open(slave_name, O_RDWR | O_NOCTTY);
+    struct termios t;
+    if (r->slave < 0 || tcgetattr(r->slave, &t)) goto fail;
+    cfmakeraw(&t);
+    tcsetattr(r->slave, TCSANOW, &t);
+    unlink(r->link); /* a link left by an earlier run */
+    if (symlink(slave_name, r->link)) {
+        log_msg(LOG_ERROR, "sim: bus %s: cannot link %s to %s: %s", r->bus->id, r->link, slave_name,
+                strerror(errno));
+        r->link[0] = '\0';
+        goto fail;
+    }
+    r->ctx = modbus_new_rtu(slave_name, 9600, 'N', 8, 1);
+    if (!r->ctx) goto fail;
+    modbus_set_socket(r->ctx, r->master);
+    log_msg(LOG_INFO, "sim: bus %s: Modbus RTU on %s (-> %s), %zu device%s", r->bus->id, r->link,
+            slave_name, r->units.n, r->units.n == 1 ? "" : "s");
+    rtuserver_refresh(r);
+    return r;
+fail:
+    rtuserver_free(r);
+    return NULL;
+}
+
+void rtuserver_free(struct rtuserver *r)
+{
+    if (!r) return;
+    if (r->ctx) {
+        modbus_set_socket(r->ctx, -1); /* the fd is ours to close */
+        modbus_free(r->ctx);
+    }
+    if (r->link[0]) unlink(r->link);
+    if (r->slave >= 0) close(r->slave);
+    if (r->master >= 0) close(r->master);
+    sim_units_cleanup(&r->units);
+    free(r);
+}
+
+int rtuserver_fd(const struct rtuserver *r)
+{
+    return r->master;
+}
+
+void rtuserver_handle(struct rtuserver *r)
+{
+    uint8_t frame[MODBUS_RTU_MAX_ADU_LENGTH];
+    size_t n = 0;
+    for (;;) { /* read until the line falls silent; bounded by the frame size */
+        ssize_t got = read(r->master, frame + n, sizeof(frame) - n);
+        if (got <= 0) break;
+        n += (size_t)got;
+        struct pollfd p = {r->master, POLLIN, 0};
+        if (n == sizeof(frame) || poll(&p, 1, SILENCE_MS) <= 0) break;
+    }
+    if (n < 4 || crc16(frame, n - 2) != (uint16_t)(frame[n - 2] | frame[n - 1] << 8)) return;
+    int unit = frame[0], fc = frame[1];
+    struct sim_unit *u = sim_units_answering(&r->units, r->cfg, r->w, unit);
+    if (!u) return; /* a dead slave: silence */
+    modbus_set_slave(r->ctx, unit);
+    if (sim_is_write(fc)) {
+        r->writes_refused++;
+        log_msg(LOG_WARN, "sim: bus %s: refused a WRITE (function %d) to unit %d", r->bus->id, fc,
+                unit);
+        modbus_reply_exception(r->ctx, frame, MODBUS_EXCEPTION_ILLEGAL_FUNCTION);
+        return;
+    }
+    modbus_reply(r->ctx, frame, (int)n, u->map);
+}
+
+void rtuserver_refresh(struct rtuserver *r)
+{
+    sim_units_refresh(&r->units, r->cfg, r->w);
+}
+
+uint64_t rtuserver_writes_refused(const struct rtuserver *r)
+{
+    return r->writes_refused;
+}
