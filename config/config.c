@@ -177,6 +177,17 @@ int config_load(const char *path, struct config **out, struct config_diag *diag)
     return ST_OK;
 }
 
+struct config *config_load_report(const char *path, FILE *err)
+{
+    struct config_diag diag = {0};
+    struct config *cfg = NULL;
+    int rc = config_load(path, &cfg, &diag);
+    for (size_t i = 0; i < diag.n; i++)
+        fprintf(err, "%s\n", diag.msgs[i]);
+    config_diag_free(&diag);
+    return rc == ST_OK ? cfg : NULL;
+}
+
 static void free_broker(struct cfg_broker *b)
 {
     free(b->host);

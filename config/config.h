@@ -17,6 +17,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 struct expr; /* rules/expr.h */
 
@@ -197,6 +198,10 @@ void config_diag_free(struct config_diag *d);
  * *out is NULL, and diag holds every error found (not only the first). diag may be NULL.
  */
 int config_load(const char *path, struct config **out, struct config_diag *diag);
+
+/* config_load for a command line: prints every error to err as "FILE:LINE: message" and
+ * returns the config, or NULL when it is invalid. */
+struct config *config_load_report(const char *path, FILE *err);
 
 /* Frees everything a config owns. NULL-safe. */
 void config_free(struct config *cfg);

@@ -102,22 +102,6 @@ static int parse_args(int argc, char **argv, struct opts *o)
     return 0;
 }
 
-/* Loads the configuration, printing every error as FILE:LINE: message. NULL on failure. */
-static struct config *load(const char *path)
-{
-    struct config_diag diag = {0};
-    struct config *cfg = NULL;
-    int rc = config_load(path, &cfg, &diag);
-    for (size_t i = 0; i < diag.n; i++)
-        fprintf(stderr, "%s\n", diag.msgs[i]);
-    config_diag_free(&diag);
-    if (rc) {
-        config_free(cfg);
-        return NULL;
-    }
-    return cfg;
-}
-
 static int cmd_ack(const struct config *cfg, const struct opts *o)
 {
     if (!o->alarm) {
@@ -152,7 +136,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "steward: unknown command '%s'\n%s", o.command, usage);
         return 1;
     }
-    struct config *cfg = load(o.config);
+    struct config *cfg = config_load_report(o.config, stderr);
     if (!cfg) return 1;
     /* hour() and weekday() in rules, and `steward status`, use the site's local time. */
     if (cfg->site.timezone) {

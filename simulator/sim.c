@@ -112,13 +112,9 @@ int main(int argc, char **argv)
         return 1;
     }
 
-    struct config_diag diag = {0};
-    struct config *cfg = NULL;
-    int rc = config_load(cfg_path, &cfg, &diag);
-    for (size_t i = 0; i < diag.n; i++)
-        fprintf(stderr, "%s\n", diag.msgs[i]);
-    config_diag_free(&diag);
-    if (rc) return 1;
+    struct config *cfg = config_load_report(cfg_path, stderr);
+    if (!cfg) return 1;
+    int rc;
 
     /* A built-in name, or a file of steps. */
     const char *text = scenario_builtin(scenario);
