@@ -94,6 +94,10 @@ static void load_profile_points(struct reader *r, const config_setting_t *pg, st
             rd_error(r, config_setting_get_member(g, "scale"), "%s: 'scale' cannot be 0", pw);
         rd_double(r, g, "offset", 0, pw, &d->offset);
         rd_str(r, g, "unit", 0, NULL, pw, &d->unit);
+        /* Units go into telemetry JSON as they are; keep them plain and short. */
+        if (d->unit && (strpbrk(d->unit, "\"\\") || strlen(d->unit) > 16))
+            rd_error(r, config_setting_get_member(g, "unit"),
+                     "%s: 'unit' must be at most 16 characters without quotes or backslashes", pw);
     }
 }
 

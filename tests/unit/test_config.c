@@ -204,6 +204,21 @@ static void test_builtin_alarm_ids_cannot_be_taken_by_rules(void **st)
     config_diag_free(&d);
 }
 
+static void test_units_that_would_break_telemetry_json_are_refused(void **st)
+{
+    (void)st;
+    struct config *c = NULL;
+    struct config_diag d = {0};
+    assert_int_equal(load("site = { id = \"t\"; };\n"
+                          "modbus = { profiles = ( { id = \"p\"; points = (\n"
+                          "  { name = \"t\"; table = \"input\"; address = 0; type = \"u16\"; unit "
+                          "= \"\\\"C\"; } ); } ); };\n",
+                          &c, &d),
+                     ST_ERR_CONFIG);
+    expect_error(&d, 3, "'unit' must be at most 16 characters without quotes");
+    config_diag_free(&d);
+}
+
 static void test_durations_and_sizes(void **st)
 {
     (void)st;
@@ -237,6 +252,7 @@ int main(void)
         cmocka_unit_test(test_every_error_is_reported_in_file_order),
         cmocka_unit_test(test_missing_file_is_an_io_error),
         cmocka_unit_test(test_builtin_alarm_ids_cannot_be_taken_by_rules),
+        cmocka_unit_test(test_units_that_would_break_telemetry_json_are_refused),
         cmocka_unit_test(test_durations_and_sizes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
