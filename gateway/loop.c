@@ -292,7 +292,9 @@ static int gateway_open(struct gateway *g, const struct config *cfg)
 static void gateway_close(struct gateway *g)
 {
     stop_adapters(g);
-    if (g->store && store_in_transaction(g->store)) store_commit(g->store);
+    /* After a failed write the open transaction may hold half an alarm (its state without its
+     * outbox row): never commit that; store_close rolls it back, and the restart re-derives. */
+    if (g->store && store_in_transaction(g->store) && !g->failed) store_commit(g->store);
     if (g->up.link) uplink_cleanup(&g->up);
     mqtt_link_free(g->sensor_link);
     queue_free(g->queue);
