@@ -464,8 +464,11 @@ void h_sub_free(struct h_sub *s)
 {
     if (!s) return;
     if (s->m) {
+        /* disconnect() marks the client disconnected even with no socket, so the loop thread
+         * ends by itself; join it rather than cancel it, as a cancel landing inside
+         * sub_on_message leaks the message being delivered (and may hold s->lock). */
         mosquitto_disconnect(s->m);
-        mosquitto_loop_stop(s->m, true);
+        mosquitto_loop_stop(s->m, false);
         mosquitto_destroy(s->m);
     }
     for (size_t i = 0; i < s->n; i++) {
