@@ -61,13 +61,15 @@ struct gateway {
     uint64_t bad_payloads;
     struct log_complain payload_complain;
     int64_t next_supervise;
-    int failed; /* a store write failed: stop and let the supervisor restart us */
+    int failed; /* a change could not even be recorded: stop, let the supervisor restart us */
 };
 
 static void note_store_error(struct gateway *g, int rc, const char *what)
 {
     if (rc == ST_OK || g->failed) return;
-    log_msg(LOG_ERROR, "core: %s failed: %s; stopping so that nothing uncommitted is published",
+    /* A failed disk write is not an error here (the store holds the change and retries); this is
+     * a change that could not be recorded at all (out of memory), so memory and store disagree. */
+    log_msg(LOG_ERROR, "core: %s failed: %s; stopping so that nothing half-recorded is published",
             what, st_strerror(rc));
     g->failed = 1;
 }
@@ -272,7 +274,9 @@ static int gateway_open(struct gateway *g, const struct config *cfg)
     if (!ev) return ST_ERR_NOMEM;
     rc = journal_event(&g->journal, "restart", ev);
     json_decref(ev);
-    if (rc || (rc = store_commit(g->store))) return rc;
+    if (rc) return rc;
+    store_commit(g->store); /* on a full disk the store holds it and retries: start anyway */
+    uplink_store_state(&g->up, store_failing(g->store));
 
     if (!(g->queue = queue_new(QUEUE_BATCHES))) return ST_ERR_NOMEM;
     /* Sensors on the upstream broker are subscribed by the uplink at each connect. */
@@ -292,9 +296,9 @@ static int gateway_open(struct gateway *g, const struct config *cfg)
 static void gateway_close(struct gateway *g)
 {
     stop_adapters(g);
-    /* After a failed write the open transaction may hold half an alarm (its state without its
-     * outbox row): never commit that; store_close rolls it back, and the restart re-derives. */
-    if (g->store && store_in_transaction(g->store) && !g->failed) store_commit(g->store);
+    /* After a change that could not be recorded the group may hold half an alarm (its state
+     * without its outbox row): never commit that; store_close drops it, the restart re-derives. */
+    if (g->store && store_pending(g->store) && !g->failed) store_flush(g->store);
     if (g->up.link) uplink_cleanup(&g->up);
     mqtt_link_free(g->sensor_link);
     queue_free(g->queue);
@@ -318,6 +322,7 @@ static void iterate(struct gateway *g, const sigset_t *unblocked)
     int64_t now = clock_mono_ms();
     int64_t wake = now + MAX_WAIT_MS;
     wake = earliest(wake, alarms_next_wake(&g->alarms));
+    wake = earliest(wake, store_retry_at(g->store));
     int64_t due = wo_next_due(&g->wos);
     if (due) wake = earliest(wake, now + (due - clock_wall_ms()));
     wake = earliest(wake, mqtt_link_tick(g->up.link, now));
@@ -343,9 +348,11 @@ static void iterate(struct gateway *g, const sigset_t *unblocked)
     note_store_error(g, alarms_process(&g->alarms, now, wall), "recording an alarm");
     note_store_error(g, wo_tick(&g->wos, wall), "escalating a work order");
     if (g->failed) return;
-    /* Group commit: one fsync for everything this iteration wrote, then publish it. */
-    if (store_in_transaction(g->store)) note_store_error(g, store_commit(g->store), "commit");
-    if (!g->failed) uplink_drain(&g->up);
+    /* Group commit: one fsync for everything this iteration wrote, then publish it. A failed
+     * commit is held by the store and retried; P/status tells the control room meanwhile. */
+    if (store_pending(g->store)) store_commit(g->store);
+    uplink_store_state(&g->up, store_failing(g->store));
+    uplink_drain(&g->up);
 }
 
 int loop_run(const struct config *cfg)
@@ -369,6 +376,7 @@ int loop_run(const struct config *cfg)
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL); /* its default action would kill the gateway */
     signal(SIGPIPE, SIG_IGN);
+    signal(SIGXFSZ, SIG_IGN); /* past a file size limit a write fails (EFBIG); the store copes */
     stop_requested = 0;
 
     int rc = gateway_open(&g, cfg);

@@ -1,11 +1,14 @@
-/* store.c - see store.h. Every statement is prepared once at open and reused. */
+/* store.c - see store.h: opening, the schema and its migrations, and reads. Writes are in
+ * store_write.c. Every statement is prepared once at open and reused. */
 #include "gateway/store.h"
+#include "gateway/store_impl.h"
 #include "gateway/clock.h"
 #include "gateway/error.h"
 #include "gateway/log.h"
 
 #include <errno.h>
 #include <sqlite3.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -28,26 +31,10 @@ static const char schema_v1[] =
     "CREATE TABLE IF NOT EXISTS devices(id TEXT PRIMARY KEY, quality TEXT NOT NULL,"
     "  since_ms INTEGER NOT NULL);";
 
-enum stmt_id {
-    S_COUNTER,
-    S_OUTBOX_ADD,
-    S_OUTBOX_PENDING,
-    S_OUTBOX_DELIVERED,
-    S_OUTBOX_COUNT,
-    S_ALARM_PUT,
-    S_ALARM_EACH,
-    S_WO_PUT,
-    S_WO_EACH_OPEN,
-    S_WO_GET,
-    S_EVENT_ADD,
-    S_DEVICE_PUT,
-    S_DEVICE_EACH,
-    S_COUNT
-};
-
-static const char *const stmt_sql[S_COUNT] = {
-    [S_COUNTER] = "INSERT INTO counters(name, value) VALUES(?1, 1) "
-                  "ON CONFLICT(name) DO UPDATE SET value = value + 1 RETURNING value",
+const char *const store_stmt_sql[S_COUNT] = {
+    [S_COUNTER_GET] = "SELECT value FROM counters WHERE name = ?",
+    [S_COUNTER_SET] = "INSERT INTO counters(name, value) VALUES(?1, ?2) "
+                      "ON CONFLICT(name) DO UPDATE SET value = excluded.value",
     [S_OUTBOX_ADD] =
         "INSERT INTO outbox(topic, payload, qos, retain, created_ms) VALUES(?,?,?,?,?)",
     [S_OUTBOX_PENDING] = "SELECT id, topic, payload, qos, retain FROM outbox WHERE id > ? "
@@ -65,20 +52,18 @@ static const char *const stmt_sql[S_COUNT] = {
     [S_DEVICE_EACH] = "SELECT id, quality, since_ms FROM devices ORDER BY id",
 };
 
-struct store {
-    sqlite3 *db;
-    sqlite3_stmt *st[S_COUNT];
-    int read_only;
-    int in_txn;
-};
+const char *const store_counter_name[C_COUNT] = {"seq", "wo_number"};
 
-static int db_fail(struct store *s, const char *what)
+static int load_counters(struct store *s);
+
+int store_db_fail(struct store *s, const char *what)
 {
-    log_msg(LOG_ERROR, "store: %s: %s", what, sqlite3_errmsg(s->db));
+    /* While failing, every retry fails the same way: store_commit reports it, throttled. */
+    log_msg(s->failing ? LOG_DEBUG : LOG_ERROR, "store: %s: %s", what, sqlite3_errmsg(s->db));
     return ST_ERR_DB;
 }
 
-static int exec(struct store *s, const char *sql, const char *what)
+int store_exec(struct store *s, const char *sql, const char *what)
 {
     char *err = NULL;
     if (sqlite3_exec(s->db, sql, NULL, NULL, &err) == SQLITE_OK) return ST_OK;
@@ -91,11 +76,11 @@ static int user_version(struct store *s, int *out)
 {
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
-        return db_fail(s, "reading the schema version");
+        return store_db_fail(s, "reading the schema version");
     int rc = sqlite3_step(st) == SQLITE_ROW ? ST_OK : ST_ERR_DB;
     *out = sqlite3_column_int(st, 0);
     sqlite3_finalize(st);
-    return rc == ST_OK ? ST_OK : db_fail(s, "reading the schema version");
+    return rc == ST_OK ? ST_OK : store_db_fail(s, "reading the schema version");
 }
 
 /* Creates the schema, or migrates an older one forward, in one transaction. */
@@ -111,12 +96,12 @@ static int migrate(struct store *s, const char *path)
         return ST_ERR_DB;
     }
     if (v == SCHEMA_VERSION) return ST_OK;
-    if ((rc = exec(s, "BEGIN IMMEDIATE", "starting the migration"))) return rc;
+    if ((rc = store_exec(s, "BEGIN IMMEDIATE", "starting the migration"))) return rc;
     /* Version 0 -> 1: the initial schema. Later versions add steps here, one per version. */
-    if (v < 1) rc = exec(s, schema_v1, "creating the schema");
-    if (rc == ST_OK) rc = exec(s, "PRAGMA user_version = 1", "setting the schema version");
-    if (rc == ST_OK) return exec(s, "COMMIT", "committing the migration");
-    exec(s, "ROLLBACK", "rolling back the migration");
+    if (v < 1) rc = store_exec(s, schema_v1, "creating the schema");
+    if (rc == ST_OK) rc = store_exec(s, "PRAGMA user_version = 1", "setting the schema version");
+    if (rc == ST_OK) return store_exec(s, "COMMIT", "committing the migration");
+    store_exec(s, "ROLLBACK", "rolling back the migration");
     return rc;
 }
 
@@ -141,7 +126,8 @@ int store_open(const char *path, int read_only, struct store **out)
     sqlite3_busy_timeout(s->db, 5000);
     if (!read_only) {
         /* WAL: readers (`steward status`) never block the gateway; FULL: a commit is on disk. */
-        if ((rc = exec(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;", "setting WAL mode")))
+        if ((rc = store_exec(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;",
+                             "setting WAL mode")))
             goto out_close;
         if ((rc = migrate(s, path))) goto out_close;
     } else {
@@ -155,12 +141,13 @@ int store_open(const char *path, int read_only, struct store **out)
         }
     }
     for (int i = 0; i < S_COUNT; i++) {
-        if (sqlite3_prepare_v3(s->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &s->st[i],
+        if (sqlite3_prepare_v3(s->db, store_stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &s->st[i],
                                NULL) != SQLITE_OK) {
-            rc = db_fail(s, "preparing statements");
+            rc = store_db_fail(s, "preparing statements");
             goto out_close;
         }
     }
+    if (!read_only && (rc = load_counters(s))) goto out_close;
     *out = s;
     return ST_OK;
 out_close:
@@ -171,84 +158,30 @@ out_close:
 void store_close(struct store *s)
 {
     if (!s) return;
+    if (s->n_ops)
+        log_msg(s->failing ? LOG_ERROR : LOG_DEBUG,
+                "store: closing with %zu changes not committed; they are not written", s->n_ops);
     for (int i = 0; i < S_COUNT; i++)
         sqlite3_finalize(s->st[i]);
     if (s->in_txn) sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
     sqlite3_close(s->db);
+    store_ops_clear(s);
+    free(s->ops);
     free(s);
 }
 
-int store_begin(struct store *s)
+static int load_counters(struct store *s)
 {
-    if (s->read_only) return ST_ERR_STATE;
-    if (s->in_txn) return ST_OK;
-    int rc = exec(s, "BEGIN IMMEDIATE", "starting a transaction");
-    if (rc == ST_OK) s->in_txn = 1;
-    return rc;
-}
-
-int store_commit(struct store *s)
-{
-    if (s->read_only) return ST_ERR_STATE;
-    if (!s->in_txn) return ST_OK;
-    s->in_txn = 0;
-    if (sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK) return ST_OK;
-    int rc = db_fail(s, "commit (disk full?)");
-    if (!sqlite3_get_autocommit(s->db)) sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-    return rc;
-}
-
-int store_in_transaction(const struct store *s)
-{
-    return s->in_txn;
-}
-
-/* Runs a bound write statement inside the group transaction. */
-static int step_write(struct store *s, sqlite3_stmt *st, const char *what)
-{
-    int rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
-    return rc == SQLITE_DONE || rc == SQLITE_ROW ? ST_OK : db_fail(s, what);
-}
-
-static int counter_next(struct store *s, const char *name, int64_t *out)
-{
-    int rc = store_begin(s);
-    if (rc) return rc;
-    sqlite3_stmt *st = s->st[S_COUNTER];
-    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) *out = sqlite3_column_int64(st, 0);
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
-    return rc == SQLITE_ROW ? ST_OK : db_fail(s, "incrementing a counter");
-}
-
-int store_next_seq(struct store *s, int64_t *out)
-{
-    return counter_next(s, "seq", out);
-}
-
-int store_next_wo_number(struct store *s, int64_t *out)
-{
-    return counter_next(s, "wo_number", out);
-}
-
-int store_outbox_add(struct store *s, const char *topic, const void *payload, size_t len, int qos,
-                     int retain, int64_t *id)
-{
-    int rc = store_begin(s);
-    if (rc) return rc;
-    sqlite3_stmt *st = s->st[S_OUTBOX_ADD];
-    sqlite3_bind_text(st, 1, topic, -1, SQLITE_STATIC);
-    sqlite3_bind_blob(st, 2, len ? payload : "", (int)len, SQLITE_STATIC);
-    sqlite3_bind_int(st, 3, qos);
-    sqlite3_bind_int(st, 4, retain != 0);
-    sqlite3_bind_int64(st, 5, clock_wall_ms());
-    rc = step_write(s, st, "queueing a message");
-    if (rc == ST_OK && id) *id = sqlite3_last_insert_rowid(s->db);
-    return rc;
+    sqlite3_stmt *st = s->st[S_COUNTER_GET];
+    for (int k = 0; k < C_COUNT; k++) {
+        sqlite3_bind_text(st, 1, store_counter_name[k], -1, SQLITE_STATIC);
+        int rc = sqlite3_step(st);
+        s->counter[k] = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+        sqlite3_reset(st);
+        sqlite3_clear_bindings(st);
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE) return store_db_fail(s, "reading the counters");
+    }
+    return ST_OK;
 }
 
 int store_outbox_pending(struct store *s, int64_t after_id, size_t limit, store_outbox_fn fn,
@@ -267,17 +200,8 @@ int store_outbox_pending(struct store *s, int64_t after_id, size_t limit, store_
     int failed = rc != SQLITE_ROW && rc != SQLITE_DONE;
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
-    if (failed) return db_fail(s, "reading the outbox");
+    if (failed) return store_db_fail(s, "reading the outbox");
     return ret;
-}
-
-int store_outbox_delivered(struct store *s, int64_t id)
-{
-    int rc = store_begin(s);
-    if (rc) return rc;
-    sqlite3_stmt *st = s->st[S_OUTBOX_DELIVERED];
-    sqlite3_bind_int64(st, 1, id);
-    return step_write(s, st, "marking a message delivered");
 }
 
 int64_t store_outbox_count(struct store *s)
@@ -285,19 +209,7 @@ int64_t store_outbox_count(struct store *s)
     sqlite3_stmt *st = s->st[S_OUTBOX_COUNT];
     int64_t n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
     sqlite3_reset(st);
-    return n < 0 ? db_fail(s, "counting the outbox") : n;
-}
-
-int store_alarm_put(struct store *s, const char *id, const char *state, const char *json)
-{
-    int rc = store_begin(s);
-    if (rc) return rc;
-    sqlite3_stmt *st = s->st[S_ALARM_PUT];
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, state, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, json, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 4, clock_wall_ms());
-    return step_write(s, st, "recording an alarm");
+    return n < 0 ? store_db_fail(s, "counting the outbox") : n;
 }
 
 /* Calls fn for each row of a 3-column (id, state, json) query. */
@@ -315,28 +227,13 @@ static int each_row(struct store *s, sqlite3_stmt *st, store_row_fn fn, void *ct
     }
     int failed = rc != SQLITE_ROW && rc != SQLITE_DONE;
     sqlite3_reset(st);
-    if (failed) return db_fail(s, "reading rows");
+    if (failed) return store_db_fail(s, "reading rows");
     return ret;
 }
 
 int store_alarm_each(struct store *s, store_row_fn fn, void *ctx)
 {
     return each_row(s, s->st[S_ALARM_EACH], fn, ctx, 0);
-}
-
-int store_wo_put(struct store *s, const char *id, const char *dedup_key, const char *status,
-                 int open, const char *json)
-{
-    int rc = store_begin(s);
-    if (rc) return rc;
-    sqlite3_stmt *st = s->st[S_WO_PUT];
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, dedup_key, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, status, -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 4, open != 0);
-    sqlite3_bind_text(st, 5, json, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 6, clock_wall_ms());
-    return step_write(s, st, "recording a work order");
 }
 
 int store_wo_each_open(struct store *s, store_row_fn fn, void *ctx)
@@ -353,34 +250,11 @@ int store_wo_get(struct store *s, const char *id, char **json)
         *json = strdup((const char *)sqlite3_column_text(st, 0));
         ret = *json ? ST_OK : ST_ERR_NOMEM;
     } else {
-        ret = rc == SQLITE_DONE ? ST_ERR_NOTFOUND : db_fail(s, "reading a work order");
+        ret = rc == SQLITE_DONE ? ST_ERR_NOTFOUND : store_db_fail(s, "reading a work order");
     }
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
     return ret;
-}
-
-int store_event_add(struct store *s, int64_t seq, const char *type, const char *json)
-{
-    int rc = store_begin(s);
-    if (rc) return rc;
-    sqlite3_stmt *st = s->st[S_EVENT_ADD];
-    sqlite3_bind_int64(st, 1, seq);
-    sqlite3_bind_text(st, 2, type, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, json, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 4, clock_wall_ms());
-    return step_write(s, st, "recording an event");
-}
-
-int store_device_put(struct store *s, const char *id, const char *quality, int64_t since_ms)
-{
-    int rc = store_begin(s);
-    if (rc) return rc;
-    sqlite3_stmt *st = s->st[S_DEVICE_PUT];
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, quality, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 3, since_ms);
-    return step_write(s, st, "recording a device state");
 }
 
 int store_device_each(struct store *s, store_row_fn fn, void *ctx)

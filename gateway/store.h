@@ -1,10 +1,10 @@
 /*
  * store.h - the SQLite store: the source of truth for alarms, events, work orders and the outbox.
  *
- * One file in WAL mode with synchronous=FULL. Writes are grouped: the core calls store_begin()
- * when a loop iteration first writes and store_commit() once at the end of the iteration, before
- * anything written in it is published (group commit: one fsync per burst). Every write function
- * below opens the group transaction itself if none is open, so a caller cannot write outside one.
+ * One file in WAL mode with synchronous=FULL. Writes are grouped: the first write of a loop
+ * iteration opens a transaction, and the core calls store_commit() once at the end of the
+ * iteration, before anything written in it is published (group commit: one fsync per burst).
+ * A caller cannot write outside a group. A failed write loses nothing: see store_commit.
  *
  * The outbox holds every QoS1 message (alarms, events, work orders, command results) until the
  * broker's PUBACK: the uplink reads pending rows, publishes them, and marks each delivered when
@@ -29,12 +29,26 @@ int store_open(const char *path, int read_only, struct store **out);
 void store_close(
     struct store *s); /* commits nothing: an open transaction is rolled back; NULL-safe */
 
-/* Group commit. store_begin is a no-op inside an open transaction; store_commit is a no-op when
- * none is open. store_commit returns ST_ERR_DB on failure (disk full): the transaction is rolled
- * back and the caller must not publish what it wrote. */
-int store_begin(struct store *s);
+/*
+ * Group commit. The first write of a group opens a transaction; store_commit() commits it (one
+ * fsync) and returns ST_OK, or, when there is nothing to commit, does nothing.
+ *
+ * When a write fails (disk full, I/O error, a file size limit), the group is rolled back, but
+ * nothing is lost while the process lives: every change of the group was recorded in memory, in
+ * order, with copies of its arguments, and from then on the store is *failing*: later writes are
+ * recorded but not executed, and store_commit() writes all held changes again in one transaction
+ * once store_retry_at() has passed, returning ST_ERR_DB until that succeeds. Since nothing
+ * uncommitted is in the outbox, nothing of it is published meanwhile; the core keeps running
+ * (alarms keep their state in memory) and the held changes are committed, then published, as soon
+ * as the disk takes them. Counters (seq, work-order numbers) are kept in memory, so numbers
+ * handed out while failing are written with the changes that use them.
+ */
 int store_commit(struct store *s);
-int store_in_transaction(const struct store *s);
+/* Like store_commit, but retries held changes now, whatever store_retry_at says (shutdown). */
+int store_flush(struct store *s);
+int store_pending(const struct store *s);      /* 1: changes not yet committed (open or held) */
+int store_failing(const struct store *s);      /* 1: changes are held after a failed write */
+int64_t store_retry_at(const struct store *s); /* monotonic ms of the next retry; 0 if none */
 
 /* Persistent counters (survive restarts; part of the current transaction).
  * store_next_seq: the next value of the per-gateway `seq` (1, 2, 3...).
@@ -45,7 +59,7 @@ int store_next_wo_number(struct store *s, int64_t *out);
 /* ---- outbox ---- */
 
 /* Queues a message. payload may be empty (len 0: clears a retained topic). *id (may be NULL)
- * receives its row id; ids only grow. */
+ * receives its row id (ids only grow), or 0 when the write is held. */
 int store_outbox_add(struct store *s, const char *topic, const void *payload, size_t len, int qos,
                      int retain, int64_t *id);
 

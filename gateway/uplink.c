@@ -14,11 +14,14 @@
 
 #define UPLINK_WINDOW 256 /* QoS1 messages awaiting PUBACK */
 
-static char *status_payload(const char *state, int64_t started_at)
+/* {"state","version","started_at","store"}; store is "ok", or "failing" while the database cannot
+ * be written (alarms and work orders are then held in memory until it can). */
+static char *status_payload(const char *state, int64_t started_at, int store_failing)
 {
     char iso[CLOCK_ISO_LEN];
-    json_t *o = json_pack("{s:s, s:s, s:s}", "state", state, "version", STEWARD_VERSION,
-                          "started_at", clock_iso(started_at, iso));
+    json_t *o =
+        json_pack("{s:s, s:s, s:s, s:s}", "state", state, "version", STEWARD_VERSION, "started_at",
+                  clock_iso(started_at, iso), "store", store_failing ? "failing" : "ok");
     char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
     json_decref(o);
     return s;
@@ -105,8 +108,8 @@ int uplink_init(struct uplink *u, const struct config *cfg, struct store *s, upl
     u->started_at = clock_wall_ms();
     snprintf(u->status_topic, sizeof(u->status_topic), "%s/status", cfg->upstream.topic_prefix);
     u->slots = calloc(u->n_slots, sizeof(*u->slots));
-    u->online_payload = status_payload("online", u->started_at);
-    char *offline = status_payload("offline", u->started_at);
+    u->online_payload = status_payload("online", u->started_at, 0);
+    char *offline = status_payload("offline", u->started_at, 0);
     if (!u->slots || !u->online_payload || !offline) {
         free(offline);
         uplink_cleanup(u);
@@ -127,7 +130,7 @@ int uplink_init(struct uplink *u, const struct config *cfg, struct store *s, upl
 void uplink_cleanup(struct uplink *u)
 {
     if (u->link && mqtt_link_connected(u->link)) {
-        char *offline = status_payload("offline", u->started_at);
+        char *offline = status_payload("offline", u->started_at, u->store_failing);
         if (offline)
             mqtt_link_publish(u->link, u->status_topic, offline, strlen(offline), 1, 1, NULL);
         free(offline);
@@ -171,4 +174,16 @@ void uplink_telemetry(struct uplink *u, const char *suffix, const char *payload,
     char topic[384];
     snprintf(topic, sizeof(topic), "%s/telemetry/%s", u->cfg->upstream.topic_prefix, suffix);
     mqtt_link_publish(u->link, topic, payload, len, 0, 1, NULL);
+}
+
+void uplink_store_state(struct uplink *u, int failing)
+{
+    if (failing == u->store_failing) return;
+    char *p = status_payload("online", u->started_at, failing);
+    if (!p) return; /* tried again at the next iteration */
+    free(u->online_payload);
+    u->online_payload = p;
+    u->store_failing = failing;
+    if (mqtt_link_connected(u->link))
+        mqtt_link_publish(u->link, u->status_topic, p, strlen(p), 1, 1, NULL);
 }

@@ -44,6 +44,7 @@ struct uplink {
     int inflight;
     uint64_t delivered;
     int64_t started_at; /* wall ms */
+    int store_failing;  /* as last published in P/status */
 };
 
 /* Creates the link (not yet connected) with its Last Will "offline". Returns 0 or an st_err. */
@@ -54,6 +55,9 @@ void uplink_cleanup(struct uplink *u);
 
 /* Publishes committed outbox rows while the window allows. Call after every store_commit. */
 int uplink_drain(struct uplink *u);
+
+/* Republishes the retained P/status with "store": "failing" or "ok" when that changes. */
+void uplink_store_state(struct uplink *u, int failing);
 
 /* Publishes telemetry PREFIX/telemetry/suffix at QoS 0, retained; dropped when offline. */
 void uplink_telemetry(struct uplink *u, const char *suffix, const char *payload, size_t len);

@@ -1,17 +1,22 @@
 /* Unit tests: the SQLite store (gateway/store.c) on a temporary file: outbox replay, counters,
- * committed-before-published, a reader beside the writer, schema versions. */
+ * committed-before-published, a reader beside the writer, schema versions, and a write that fails
+ * (a real one: the process's file size limit makes the WAL append fail, as a full disk would). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <signal.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "gateway/clock.h"
 #include "gateway/error.h"
 #include "gateway/store.h"
 
@@ -106,7 +111,7 @@ static void test_uncommitted_writes_vanish_in_a_crash(void **state)
     assert_int_equal(store_alarm_put(s, "kept", "active_unack", "{}"), ST_OK);
     assert_int_equal(store_commit(s), ST_OK);
     assert_int_equal(store_outbox_add(s, "p/lost", "2", 1, 1, 0, NULL), ST_OK);
-    assert_true(store_in_transaction(s));
+    assert_true(store_pending(s));
     store_close(s); /* as if killed before the commit */
     assert_int_equal(store_open(f->path, 0, &s), ST_OK);
     struct seen seen = {0};
@@ -174,6 +179,98 @@ static void test_a_reader_sees_committed_rows_while_the_writer_works(void **stat
     store_close(w);
 }
 
+struct alarm_row {
+    char state[32];
+};
+
+static int read_alarm(void *ctx, const char *id, const char *state, const char *json)
+{
+    (void)id, (void)json;
+    snprintf(((struct alarm_row *)ctx)->state, sizeof(((struct alarm_row *)ctx)->state), "%s",
+             state);
+    return 0;
+}
+
+static void test_a_failed_write_is_held_and_written_when_the_disk_takes_it(void **state)
+{
+    struct fx *f = *state;
+    clock_set_fake(1767225600000LL);
+    struct store *s;
+    int64_t v;
+    assert_int_equal(store_open(f->path, 0, &s), ST_OK);
+    assert_int_equal(store_next_seq(s, &v), ST_OK);
+    assert_int_equal(store_alarm_put(s, "leak", "normal", "{}"), ST_OK);
+    assert_int_equal(store_commit(s), ST_OK);
+
+    /* The disk is full: no file of this process may grow past the WAL's current size. */
+    char wal[128];
+    snprintf(wal, sizeof(wal), "%s-wal", f->path);
+    struct stat st;
+    assert_int_equal(stat(wal, &st), 0);
+    struct rlimit old, full;
+    assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+    full = old;
+    full.rlim_cur = (rlim_t)st.st_size;
+    signal(SIGXFSZ, SIG_IGN);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &full), 0);
+    int64_t seq2 = 0, seq3 = 0, wo = 0;
+    int rc[8];
+    rc[0] = store_next_seq(s, &seq2);
+    rc[1] = store_alarm_put(s, "leak", "active_unack", "{\"state\":\"active_unack\"}");
+    rc[2] = store_outbox_add(s, "p/alarms/leak", "{\"seq\":2}", 9, 1, 1, NULL);
+    rc[3] = store_commit(s); /* fails: the group is held */
+    rc[4] = store_next_seq(s, &seq3);
+    rc[5] = store_next_wo_number(s, &wo);
+    rc[6] = store_wo_put(s, "WO-1", "k", "open", 1, "{}");
+    rc[7] = store_commit(s); /* the retry is not due yet */
+    int failing = store_failing(s);
+    /* Still full when the retry comes: held again. */
+    clock_advance(1000);
+    int rc_full = store_commit(s);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0); /* the disk has room again */
+
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(rc[i], ST_OK);
+    assert_int_equal(rc[3], ST_ERR_DB);
+    for (int i = 4; i < 7; i++)
+        assert_int_equal(rc[i], ST_OK);
+    assert_int_equal(rc[7], ST_ERR_DB);
+    assert_int_equal(rc_full, ST_ERR_DB);
+    assert_true(failing);
+    assert_true(store_pending(s));
+    assert_int_equal(seq2, 2);
+    assert_int_equal(seq3, 3);
+    assert_int_equal(wo, 1);
+    /* Nothing held is in the file (so nothing of it can be published yet). */
+    assert_int_equal(store_outbox_count(s), 0);
+    struct alarm_row row = {""};
+    assert_int_equal(store_alarm_each(s, read_alarm, &row), 0);
+    assert_string_equal(row.state, "normal");
+    assert_int_equal(store_retry_at(s) > clock_mono_ms(), 1);
+
+    clock_advance(1000);
+    assert_int_equal(store_commit(s), ST_OK);
+    assert_false(store_failing(s));
+    assert_false(store_pending(s));
+    assert_int_equal(store_retry_at(s), 0);
+    store_close(s);
+
+    /* Everything held is on disk, in order, with the numbers it was given. */
+    assert_int_equal(store_open(f->path, 0, &s), ST_OK);
+    assert_int_equal(store_outbox_count(s), 1);
+    assert_int_equal(store_alarm_each(s, read_alarm, &row), 0);
+    assert_string_equal(row.state, "active_unack");
+    char *json = NULL;
+    assert_int_equal(store_wo_get(s, "WO-1", &json), ST_OK);
+    free(json);
+    assert_int_equal(store_next_seq(s, &v), ST_OK);
+    assert_int_equal(v, 4);
+    assert_int_equal(store_next_wo_number(s, &v), ST_OK);
+    assert_int_equal(v, 2);
+    store_close(s);
+    clock_set_real();
+}
+
 static void test_a_newer_schema_is_refused(void **state)
 {
     struct fx *f = *state;
@@ -198,6 +295,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_counters_only_grow_across_restarts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_reader_sees_committed_rows_while_the_writer_works,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_a_failed_write_is_held_and_written_when_the_disk_takes_it, setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_newer_schema_is_refused, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,310 @@
+/*
+ * store_write.c - see store.h: every write, the group transaction, and the changes held in
+ * memory after a failed write (disk full, I/O error) until the disk takes them again.
+ */
+#include "gateway/clock.h"
+#include "gateway/error.h"
+#include "gateway/log.h"
+#include "gateway/store.h"
+#include "gateway/store_impl.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define STORE_RETRY_MS 1000   /* while failing, the held changes are written again this often */
+#define STORE_HELD_MAX 262144 /* changes held in memory at most (about one per message) */
+
+static void op_free(struct op *o)
+{
+    for (int k = 0; k < 4; k++)
+        free(o->t[k]);
+    free(o->blob);
+}
+
+void store_ops_clear(struct store *s)
+{
+    for (size_t i = 0; i < s->n_ops; i++)
+        op_free(&s->ops[i]);
+    s->n_ops = 0;
+}
+
+static int txn_begin(struct store *s)
+{
+    if (s->in_txn) return ST_OK;
+    int rc = store_exec(s, "BEGIN IMMEDIATE", "starting a transaction");
+    if (rc == ST_OK) s->in_txn = 1;
+    return rc;
+}
+
+static void txn_abort(struct store *s)
+{
+    if (!sqlite3_get_autocommit(s->db)) sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    s->in_txn = 0;
+}
+
+/* Executes one change inside the open transaction. *rowid (may be NULL) gets an outbox row id. */
+static int op_exec(struct store *s, const struct op *o, int64_t *rowid)
+{
+    static const char *const what[] = {
+        [OP_COUNTER] = "incrementing a counter",
+        [OP_OUTBOX_ADD] = "queueing a message",
+        [OP_OUTBOX_DELIVERED] = "marking a message delivered",
+        [OP_ALARM_PUT] = "recording an alarm",
+        [OP_WO_PUT] = "recording a work order",
+        [OP_EVENT_ADD] = "recording an event",
+        [OP_DEVICE_PUT] = "recording a device state",
+    };
+    sqlite3_stmt *st = NULL;
+    switch (o->kind) {
+    case OP_COUNTER: /* name, value */
+        st = s->st[S_COUNTER_SET];
+        sqlite3_bind_text(st, 1, o->t[0], -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, o->n);
+        break;
+    case OP_OUTBOX_ADD: /* topic, payload, qos, retain, created_ms */
+        st = s->st[S_OUTBOX_ADD];
+        sqlite3_bind_text(st, 1, o->t[0], -1, SQLITE_STATIC);
+        sqlite3_bind_blob(st, 2, o->len ? o->blob : "", (int)o->len, SQLITE_STATIC);
+        sqlite3_bind_int(st, 3, o->i[0]);
+        sqlite3_bind_int(st, 4, o->i[1]);
+        sqlite3_bind_int64(st, 5, o->at_ms);
+        break;
+    case OP_OUTBOX_DELIVERED: /* row id */
+        st = s->st[S_OUTBOX_DELIVERED];
+        sqlite3_bind_int64(st, 1, o->n);
+        break;
+    case OP_ALARM_PUT: /* id, state, json, updated_ms */
+        st = s->st[S_ALARM_PUT];
+        for (int k = 0; k < 3; k++)
+            sqlite3_bind_text(st, k + 1, o->t[k], -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 4, o->at_ms);
+        break;
+    case OP_WO_PUT: /* id, dedup_key, status, open, json, updated_ms */
+        st = s->st[S_WO_PUT];
+        for (int k = 0; k < 3; k++)
+            sqlite3_bind_text(st, k + 1, o->t[k], -1, SQLITE_STATIC);
+        sqlite3_bind_int(st, 4, o->i[0]);
+        sqlite3_bind_text(st, 5, o->t[3], -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 6, o->at_ms);
+        break;
+    case OP_EVENT_ADD: /* seq, type, json, ts_ms */
+        st = s->st[S_EVENT_ADD];
+        sqlite3_bind_int64(st, 1, o->n);
+        sqlite3_bind_text(st, 2, o->t[0], -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, o->t[1], -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 4, o->at_ms);
+        break;
+    case OP_DEVICE_PUT: /* id, quality, since_ms */
+        st = s->st[S_DEVICE_PUT];
+        sqlite3_bind_text(st, 1, o->t[0], -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, o->t[1], -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 3, o->n);
+        break;
+    }
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    if (rc != SQLITE_DONE) return store_db_fail(s, what[o->kind]);
+    if (rowid) *rowid = sqlite3_last_insert_rowid(s->db);
+    return ST_OK;
+}
+
+/* The group could not be written: roll it back and hold its changes for store_commit's retry. */
+static void hold(struct store *s, const char *what)
+{
+    char err[200];
+    snprintf(err, sizeof(err), "%s", sqlite3_errmsg(s->db));
+    txn_abort(s);
+    int64_t now = clock_mono_ms();
+    s->retry_at = now + STORE_RETRY_MS;
+    if (s->failing) return;
+    s->failing = 1;
+    s->next_report = now + 60000;
+    log_msg(LOG_ERROR,
+            "store: %s failed (%s; disk full?): holding %zu changes in memory and retrying every "
+            "%d s; nothing new is published until they are written",
+            what, err, s->n_ops, STORE_RETRY_MS / 1000);
+}
+
+/*
+ * Records a change, taking ownership of o's allocations, and writes it now unless the store is
+ * holding changes after a failure (then it waits for the retry, in order behind them).
+ */
+static int write_op(struct store *s, struct op *o, int64_t *rowid)
+{
+    if (rowid) *rowid = 0;
+    if (s->read_only) {
+        op_free(o);
+        return ST_ERR_STATE;
+    }
+    if (s->n_ops == s->cap_ops) {
+        size_t cap = s->cap_ops ? s->cap_ops * 2 : 64;
+        struct op *v = cap <= STORE_HELD_MAX ? realloc(s->ops, cap * sizeof(*v)) : NULL;
+        if (!v) {
+            log_msg(LOG_ERROR, "store: cannot hold more than %zu unwritten changes", s->n_ops);
+            op_free(o);
+            return ST_ERR_NOMEM;
+        }
+        s->ops = v;
+        s->cap_ops = cap;
+    }
+    s->ops[s->n_ops++] = *o;
+    if (s->failing) return ST_OK;
+    int rc = txn_begin(s);
+    if (rc == ST_OK) rc = op_exec(s, &s->ops[s->n_ops - 1], rowid);
+    if (rc != ST_OK) hold(s, "a write");
+    return ST_OK;
+}
+
+/* Writes every held change again, in order, in one transaction. */
+static int retry(struct store *s)
+{
+    int rc = store_exec(s, "BEGIN IMMEDIATE", "starting a transaction");
+    for (size_t i = 0; rc == ST_OK && i < s->n_ops; i++)
+        rc = op_exec(s, &s->ops[i], NULL);
+    if (rc == ST_OK && sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+        rc = store_db_fail(s, "commit");
+    int64_t now = clock_mono_ms();
+    if (rc != ST_OK) {
+        char err[200];
+        snprintf(err, sizeof(err), "%s", sqlite3_errmsg(s->db));
+        txn_abort(s);
+        s->retry_at = now + STORE_RETRY_MS;
+        if (now >= s->next_report) {
+            s->next_report = now + 60000;
+            log_msg(LOG_ERROR, "store: still cannot write (%s): %zu changes held in memory", err,
+                    s->n_ops);
+        }
+        return ST_ERR_DB;
+    }
+    log_msg(LOG_INFO, "store: writable again: %zu held changes committed", s->n_ops);
+    s->in_txn = 0;
+    s->failing = 0;
+    store_ops_clear(s);
+    return ST_OK;
+}
+
+int store_commit(struct store *s)
+{
+    if (s->read_only) return ST_ERR_STATE;
+    if (s->failing) return clock_mono_ms() >= s->retry_at ? retry(s) : ST_ERR_DB;
+    if (!s->in_txn) return ST_OK;
+    if (sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+        store_db_fail(s, "commit");
+        hold(s, "a commit");
+        return ST_ERR_DB;
+    }
+    s->in_txn = 0;
+    store_ops_clear(s);
+    return ST_OK;
+}
+
+int store_flush(struct store *s)
+{
+    if (s->read_only) return ST_ERR_STATE;
+    return s->failing ? retry(s) : store_commit(s);
+}
+
+int store_pending(const struct store *s)
+{
+    return s->n_ops > 0;
+}
+
+int store_failing(const struct store *s)
+{
+    return s->failing;
+}
+
+int64_t store_retry_at(const struct store *s)
+{
+    return s->failing ? s->retry_at : 0;
+}
+
+/* Duplicates v into o->t[k] (NULL stays NULL). */
+static int op_text(struct op *o, int k, const char *v)
+{
+    if (!v) return ST_OK;
+    o->t[k] = strdup(v);
+    if (o->t[k]) return ST_OK;
+    op_free(o);
+    return ST_ERR_NOMEM;
+}
+
+static int counter_next(struct store *s, enum counter k, int64_t *out)
+{
+    struct op o = {.kind = OP_COUNTER, .n = s->counter[k] + 1};
+    int rc = op_text(&o, 0, store_counter_name[k]);
+    if (rc == ST_OK) rc = write_op(s, &o, NULL);
+    if (rc == ST_OK) *out = ++s->counter[k];
+    return rc;
+}
+
+int store_next_seq(struct store *s, int64_t *out)
+{
+    return counter_next(s, C_SEQ, out);
+}
+
+int store_next_wo_number(struct store *s, int64_t *out)
+{
+    return counter_next(s, C_WO, out);
+}
+
+int store_outbox_add(struct store *s, const char *topic, const void *payload, size_t len, int qos,
+                     int retain, int64_t *id)
+{
+    struct op o = {.kind = OP_OUTBOX_ADD, .at_ms = clock_wall_ms(), .i = {qos, retain != 0}};
+    int rc = op_text(&o, 0, topic);
+    if (rc) return rc;
+    if (len) {
+        if (!(o.blob = malloc(len))) {
+            op_free(&o);
+            return ST_ERR_NOMEM;
+        }
+        memcpy(o.blob, payload, len);
+        o.len = len;
+    }
+    return write_op(s, &o, id);
+}
+
+int store_outbox_delivered(struct store *s, int64_t id)
+{
+    struct op o = {.kind = OP_OUTBOX_DELIVERED, .n = id};
+    return write_op(s, &o, NULL);
+}
+
+int store_alarm_put(struct store *s, const char *id, const char *state, const char *json)
+{
+    struct op o = {.kind = OP_ALARM_PUT, .at_ms = clock_wall_ms()};
+    int rc;
+    if ((rc = op_text(&o, 0, id)) || (rc = op_text(&o, 1, state)) || (rc = op_text(&o, 2, json)))
+        return rc;
+    return write_op(s, &o, NULL);
+}
+
+int store_wo_put(struct store *s, const char *id, const char *dedup_key, const char *status,
+                 int open, const char *json)
+{
+    struct op o = {.kind = OP_WO_PUT, .at_ms = clock_wall_ms(), .i = {open != 0, 0}};
+    int rc;
+    if ((rc = op_text(&o, 0, id)) || (rc = op_text(&o, 1, dedup_key)) ||
+        (rc = op_text(&o, 2, status)) || (rc = op_text(&o, 3, json)))
+        return rc;
+    return write_op(s, &o, NULL);
+}
+
+int store_event_add(struct store *s, int64_t seq, const char *type, const char *json)
+{
+    struct op o = {.kind = OP_EVENT_ADD, .n = seq, .at_ms = clock_wall_ms()};
+    int rc;
+    if ((rc = op_text(&o, 0, type)) || (rc = op_text(&o, 1, json))) return rc;
+    return write_op(s, &o, NULL);
+}
+
+int store_device_put(struct store *s, const char *id, const char *quality, int64_t since_ms)
+{
+    struct op o = {.kind = OP_DEVICE_PUT, .n = since_ms};
+    int rc;
+    if ((rc = op_text(&o, 0, id)) || (rc = op_text(&o, 1, quality))) return rc;
+    return write_op(s, &o, NULL);
+}
