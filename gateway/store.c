@@ -67,7 +67,8 @@ int store_exec(struct store *s, const char *sql, const char *what)
 {
     char *err = NULL;
     if (sqlite3_exec(s->db, sql, NULL, NULL, &err) == SQLITE_OK) return ST_OK;
-    log_msg(LOG_ERROR, "store: %s: %s", what, err ? err : sqlite3_errmsg(s->db));
+    log_msg(s->failing ? LOG_DEBUG : LOG_ERROR, "store: %s: %s", what,
+            err ? err : sqlite3_errmsg(s->db));
     sqlite3_free(err);
     return ST_ERR_DB;
 }

@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define STORE_RETRY_MS 1000   /* while failing, the held changes are written again this often */
-#define STORE_HELD_MAX 262144 /* changes held in memory at most (about one per message) */
+#define STORE_RETRY_MS 1000  /* while failing, the held changes are written again this often */
+#define STORE_HELD_MAX 65536 /* changes held at most: some 6000 alarm transitions, tens of MB */
 
 static void op_free(struct op *o)
 {
