@@ -98,7 +98,22 @@ static void serve(struct mbserver *m, int fd)
         modbus_reply_exception(m->ctx, q, MODBUS_EXCEPTION_ILLEGAL_FUNCTION);
         return;
     }
-    modbus_reply(m->ctx, q, rc, u->map);
+    switch (m->w->fault[u->device]) {
+    case SIM_GARBAGE: {
+        uint8_t r[7 + 256];
+        size_t n = sim_units_garbage(&q[7], &r[7]);
+        memcpy(r, q, 4); /* transaction and protocol ids */
+        r[4] = (uint8_t)((n + 1) >> 8);
+        r[5] = (uint8_t)(n + 1);
+        r[6] = (uint8_t)unit;
+        if (write(fd, r, 7 + n) < 0) log_msg(LOG_DEBUG, "sim: write: %s", strerror(errno));
+        return;
+    }
+    case SIM_EXCEPTION:
+        modbus_reply_exception(m->ctx, q, MODBUS_EXCEPTION_SLAVE_OR_SERVER_FAILURE);
+        return;
+    default: modbus_reply(m->ctx, q, rc, u->map);
+    }
 }
 
 void mbserver_handle(struct mbserver *m, const struct pollfd *fds, size_t n)

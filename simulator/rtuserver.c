@@ -120,7 +120,22 @@ void rtuserver_handle(struct rtuserver *r)
         modbus_reply_exception(r->ctx, frame, MODBUS_EXCEPTION_ILLEGAL_FUNCTION);
         return;
     }
-    modbus_reply(r->ctx, frame, (int)n, u->map);
+    switch (r->w->fault[u->device]) {
+    case SIM_GARBAGE: {
+        uint8_t g[1 + 256 + 2];
+        size_t len = 1 + sim_units_garbage(&frame[1], &g[1]);
+        g[0] = (uint8_t)unit;
+        uint16_t crc = crc16(g, len);
+        g[len++] = (uint8_t)(crc & 0xff);
+        g[len++] = (uint8_t)(crc >> 8);
+        if (write(r->master, g, len) < 0) log_msg(LOG_DEBUG, "sim: write: %s", strerror(errno));
+        return;
+    }
+    case SIM_EXCEPTION:
+        modbus_reply_exception(r->ctx, frame, MODBUS_EXCEPTION_SLAVE_OR_SERVER_FAILURE);
+        return;
+    default: modbus_reply(r->ctx, frame, (int)n, u->map);
+    }
 }
 
 void rtuserver_refresh(struct rtuserver *r)

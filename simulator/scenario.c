@@ -53,7 +53,7 @@ double scenario_ramp(double from, double to, int64_t dur_ms, int64_t elapsed)
 
 static int matches_any(const struct config *cfg, const struct step *s)
 {
-    if (s->action == STEP_OFFLINE || s->action == STEP_ONLINE) {
+    if (s->action >= STEP_OFFLINE) { /* the device actions */
         for (size_t i = 0; i < cfg->n_devices; i++)
             if (scenario_matches_device(cfg, s->target, (int)i)) return 1;
         return 0;
@@ -77,6 +77,21 @@ static int by_time(const void *a, const void *b)
     const struct step *x = a, *y = b;
     if (x->at_ms != y->at_ms) return x->at_ms < y->at_ms ? -1 : 1;
     return x->line - y->line; /* stable */
+}
+
+/* The step for a device action word, or STEP_SET when it is none. */
+static enum step_action device_action(const char *word)
+{
+    static const struct {
+        const char *word;
+        enum step_action action;
+    } words[] = {{"offline", STEP_OFFLINE},
+                 {"online", STEP_ONLINE},
+                 {"garbage", STEP_GARBAGE},
+                 {"exception", STEP_EXCEPTION}};
+    for (size_t k = 0; k < sizeof(words) / sizeof(words[0]); k++)
+        if (!strcmp(word, words[k].word)) return words[k].action;
+    return STEP_SET;
 }
 
 int scenario_parse(const char *text, const char *origin, const struct config *cfg,
@@ -107,8 +122,7 @@ int scenario_parse(const char *text, const char *origin, const struct config *cf
         } else if (ok && !strcmp(action, "ramp")) {
             s.action = STEP_RAMP;
             ok = n == 5 && parse_value(a1, &s.value) == 0 && duration_parse(a2, &s.dur_ms) == ST_OK;
-        } else if (ok && (!strcmp(action, "offline") || !strcmp(action, "online"))) {
-            s.action = !strcmp(action, "offline") ? STEP_OFFLINE : STEP_ONLINE;
+        } else if (ok && (s.action = device_action(action)) != STEP_SET) {
             ok = n == 3;
         } else {
             ok = 0;
@@ -116,7 +130,7 @@ int scenario_parse(const char *text, const char *origin, const struct config *cf
         if (!ok) {
             snprintf(err, errlen,
                      "%s:%d: expected 'AT TARGET set VALUE', 'AT TARGET ramp VALUE "
-                     "DURATION', or 'AT DEVICE offline|online'",
+                     "DURATION', or 'AT DEVICE offline|online|garbage|exception'",
                      origin, line);
             scenario_free(out);
             return ST_ERR_INVAL;

@@ -5,9 +5,12 @@
  *     2s  tx1.temp_a  ramp 140 5s     # linear from the current value to 140 over 5 s
  *     0s  main_meter.pf_total set 0.85
  *     12s kind:leak   set true        # every sensor of a kind: fire, leak, door, other
- *     30s tx1         offline         # the device stops answering (online: back)
+ *     30s tx1         offline         # the device stops answering (online: back to normal)
+ *     40s tx1         garbage         # it answers with malformed replies (a wrong byte count)
+ *     50s tx1         exception       # it answers with exception 4, server device failure
  *
- * TARGET is a point name, a device id (offline/online), a glob over point names ("*.temp_a"),
+ * TARGET is a point name, a device id (offline, online, garbage, exception), a glob over point
+ * names ("*.temp_a"),
  * or kind:KIND. Times are durations ("500ms", "2s", "1m"). Built-in scenarios are texts in the
  * same format, so a scenario file and a built-in read alike. `#` starts a comment.
  * The simulated time is wall time multiplied by --speed.
@@ -20,7 +23,8 @@
 
 #include "config/config.h"
 
-enum step_action { STEP_SET, STEP_RAMP, STEP_OFFLINE, STEP_ONLINE };
+/* Point actions first, then the device actions (from STEP_OFFLINE on). */
+enum step_action { STEP_SET, STEP_RAMP, STEP_OFFLINE, STEP_ONLINE, STEP_GARBAGE, STEP_EXCEPTION };
 
 struct step {
     int64_t at_ms;

@@ -41,7 +41,8 @@ static const char usage[] =
     "\n"
     "Simulates every Modbus TCP device and MQTT sensor of the site configuration FILE.\n"
     "scenarios: normal (default), overtemp, pf_low, leak, fire, door_after_hours, demo,\n"
-    "           or a file of steps 'AT TARGET set VALUE | ramp VALUE DURATION | offline | online'\n"
+    "           or a file of steps 'AT TARGET set VALUE | ramp VALUE DURATION', and for a device\n"
+    "           'AT DEVICE offline | online | garbage | exception'\n"
     "--speed X  run simulated time X times faster (0 < X <= 1000)\n"
     "--serial BUS=PATH  serve the RTU bus BUS on a pseudo-terminal linked at PATH (set the bus's\n"
     "           device to PATH in the gateway's configuration)\n";

@@ -58,7 +58,7 @@ struct sim_unit *sim_units_answering(struct sim_units *u, const struct config *c
 {
     for (size_t i = 0; i < u->n; i++)
         if (cfg->devices[u->v[i].device].unit == unit)
-            return w->offline[u->v[i].device] ? NULL : &u->v[i];
+            return w->fault[u->v[i].device] == SIM_OFFLINE ? NULL : &u->v[i];
     return NULL;
 }
 
@@ -66,4 +66,17 @@ int sim_is_write(int function)
 {
     return function == 5 || function == 6 || function == 15 || function == 16 || function == 22 ||
            function == 23;
+}
+
+size_t sim_units_garbage(const uint8_t *pdu, uint8_t *out)
+{
+    /* A read reply whose byte count disagrees with the registers asked for: well framed, so the
+     * client reads it whole, and wrong, so it must refuse it. */
+    int asked = pdu[3] << 8 | pdu[4];
+    int words = asked > 1 ? asked - 1 : asked + 1;
+    out[0] = pdu[0];
+    out[1] = (uint8_t)(2 * words);
+    for (int k = 0; k < 2 * words; k++)
+        out[2 + k] = 0xA5;
+    return 2 + 2 * (size_t)words;
 }

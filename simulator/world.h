@@ -1,6 +1,6 @@
 /*
- * world.h - the simulated site: the current value of every point and whether each device
- * answers, moved along by the scenario. Single-threaded (the simulator's main loop).
+ * world.h - the simulated site: the current value of every point and how each device answers,
+ * moved along by the scenario. Single-threaded (the simulator's main loop).
  */
 #ifndef STEWARD_WORLD_H
 #define STEWARD_WORLD_H
@@ -9,6 +9,9 @@
 
 #include "config/config.h"
 #include "simulator/scenario.h"
+
+/* How a device answers: normally, not at all, with malformed replies, or with an exception. */
+enum sim_fault { SIM_ANSWERS, SIM_OFFLINE, SIM_GARBAGE, SIM_EXCEPTION };
 
 struct world_ramp {
     int active;
@@ -27,8 +30,8 @@ struct world {
     double *value; /* per point */
     int *pinned;   /* per point: set by the scenario, no noise */
     struct world_ramp *ramp;
-    int *offline; /* per device */
-    int *changed; /* per point: sensors changed since the last world_take_changed */
+    enum sim_fault *fault; /* per device */
+    int *changed;          /* per point: sensors changed since the last world_take_changed */
 };
 
 int world_init(struct world *w, const struct config *cfg, const struct scenario *sc, double speed,

@@ -51,10 +51,10 @@ static void test_rtu_line_over_a_pty_raises_the_overtemp_work_order(void **st)
     struct h_sub *sub = h_sub_new(e->mqtt_port, topics);
     assert_non_null(sub);
 
-    /* tx2 goes silent after 1 s: a dead slave on the same line. */
+    /* tx2 answers garbage after 1 s, then goes silent: a failing slave on the same line. */
     const char *scn = h_path(e, "rtu.scn");
     FILE *f = fopen(scn, "w");
-    fputs("2s tx1.temp_a ramp 140 2s\n1s tx2 offline\n", f);
+    fputs("2s tx1.temp_a ramp 140 2s\n1s tx2 garbage\n5s tx2 offline\n", f);
     fclose(f);
     char scn_path[256];
     snprintf(scn_path, sizeof(scn_path), "%s", scn);
@@ -71,8 +71,10 @@ static void test_rtu_line_over_a_pty_raises_the_overtemp_work_order(void **st)
     if (!m) h_dump_logs(e);
     assert_non_null(m);
     assert_non_null(strstr(m->payload, "\"asset\":\"TX-1\""));
-    /* The dead slave raises its communication fault; tx1 on the same line keeps reading. */
+    /* The failing slave raises its communication fault; tx1 on the same line keeps reading. */
     assert_non_null(h_sub_wait(sub, "steward/rtu/alarms/comm_tx2", "state", "active_unack", 10000));
+    assert_int_equal(
+        h_wait_log(h_path(e, "steward.log"), "device tx2 (unit 4): Invalid data", 1000), 0);
     h_sub_free(sub);
     sub = h_sub_new(e->mqtt_port, topics);
     assert_non_null(h_sub_wait(sub, "steward/rtu/telemetry/tx1/temp_a", "quality", "good", 3000));

@@ -91,9 +91,9 @@ static void test_timeline_applies_steps_at_simulated_time(void **st)
     world_tick(&w, 2000);
     assert_true(w.value[leak] == 1);
     assert_true(w.changed[leak]);
-    assert_false(w.offline[0]);
+    assert_int_equal(w.fault[0], SIM_ANSWERS);
     world_tick(&w, 3000);
-    assert_true(w.offline[0]);
+    assert_int_equal(w.fault[0], SIM_OFFLINE);
     world_tick(&w, 5000); /* ramp starts at 10 s from ~65 */
     double start = w.value[a];
     assert_true(start > 60 && start < 70);
@@ -105,6 +105,33 @@ static void test_timeline_applies_steps_at_simulated_time(void **st)
     assert_true(w.value[a] == 140);
     world_cleanup(&w);
     scenario_free(&sc);
+}
+
+static void test_device_faults_follow_the_timeline(void **st)
+{
+    (void)st;
+    struct scenario sc;
+    char err[256];
+    assert_int_equal(scenario_parse("1s main_meter garbage\n2s main_meter exception\n"
+                                    "3s main_meter online\n",
+                                    "f", cfg, &sc, err, sizeof(err)),
+                     ST_OK);
+    struct world w;
+    assert_int_equal(world_init(&w, cfg, &sc, 1.0, 7, 0), ST_OK);
+    world_tick(&w, 999);
+    assert_int_equal(w.fault[0], SIM_ANSWERS);
+    world_tick(&w, 1000);
+    assert_int_equal(w.fault[0], SIM_GARBAGE);
+    world_tick(&w, 2000);
+    assert_int_equal(w.fault[0], SIM_EXCEPTION);
+    world_tick(&w, 3000);
+    assert_int_equal(w.fault[0], SIM_ANSWERS);
+    world_cleanup(&w);
+    scenario_free(&sc);
+    /* A device action needs a device, and nothing after it. */
+    assert_int_equal(scenario_parse("1s main_meter garbage 3\n", "f", cfg, &sc, err, sizeof(err)),
+                     ST_ERR_INVAL);
+    assert_non_null(strstr(err, "f:1:"));
 }
 
 static void test_values_are_plausible_and_deterministic(void **st)
@@ -131,6 +158,7 @@ int main(void)
         cmocka_unit_test(test_errors_name_the_line),
         cmocka_unit_test(test_targets_glob_and_kinds),
         cmocka_unit_test(test_timeline_applies_steps_at_simulated_time),
+        cmocka_unit_test(test_device_faults_follow_the_timeline),
         cmocka_unit_test(test_values_are_plausible_and_deterministic),
     };
     return cmocka_run_group_tests(tests, load, unload);
