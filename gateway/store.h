@@ -44,6 +44,9 @@ void store_close(
  * handed out while failing are written with the changes that use them.
  */
 int store_commit(struct store *s);
+/* Changes held at most (some 6000 alarm transitions, tens of MB); past it a write fails with
+ * ST_ERR_NOMEM. A healthy group that grows this large is committed early instead, in parts. */
+#define STORE_HELD_MAX 65536
 /* Like store_commit, but retries held changes now, whatever store_retry_at says (shutdown). */
 int store_flush(struct store *s);
 int store_pending(const struct store *s);      /* 1: changes not yet committed (open or held) */

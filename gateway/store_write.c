@@ -12,8 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define STORE_RETRY_MS 1000  /* while failing, the held changes are written again this often */
-#define STORE_HELD_MAX 65536 /* changes held at most: some 6000 alarm transitions, tens of MB */
+#define STORE_RETRY_MS 1000 /* while failing, the held changes are written again this often */
+/* The ops array doubles from 64, so it reaches exactly STORE_HELD_MAX only if that is 64 * 2^k. */
+_Static_assert(STORE_HELD_MAX >= 64 && (STORE_HELD_MAX & (STORE_HELD_MAX - 1)) == 0,
+               "STORE_HELD_MAX must be a power of two");
 
 static void op_free(struct op *o)
 {
@@ -138,6 +140,9 @@ static int write_op(struct store *s, struct op *o, int64_t *rowid)
         op_free(o);
         return ST_ERR_STATE;
     }
+    /* A healthy group this large (a burst) is committed early rather than refused: nothing of it
+     * has been published yet, so splitting it keeps committed-before-published. */
+    if (s->n_ops == s->cap_ops && s->cap_ops >= STORE_HELD_MAX && !s->failing) store_commit(s);
     if (s->n_ops == s->cap_ops) {
         size_t cap = s->cap_ops ? s->cap_ops * 2 : 64;
         struct op *v = cap <= STORE_HELD_MAX ? realloc(s->ops, cap * sizeof(*v)) : NULL;

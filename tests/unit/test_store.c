@@ -271,6 +271,23 @@ static void test_a_failed_write_is_held_and_written_when_the_disk_takes_it(void 
     clock_set_real();
 }
 
+static void test_a_group_larger_than_the_hold_limit_is_committed_in_parts(void **state)
+{
+    struct fx *f = *state;
+    struct store *s;
+    assert_int_equal(store_open(f->path, 0, &s), ST_OK);
+    for (int i = 0; i < STORE_HELD_MAX + 4464; i++)
+        assert_int_equal(store_outbox_add(s, "p/events", "{}", 2, 1, 0, NULL), ST_OK);
+    /* Part of it is already committed (nothing of it was published); the rest commits now. */
+    struct store *r;
+    assert_int_equal(store_open(f->path, 1, &r), ST_OK);
+    assert_int_equal(store_outbox_count(r), STORE_HELD_MAX);
+    assert_int_equal(store_commit(s), ST_OK);
+    assert_int_equal(store_outbox_count(r), STORE_HELD_MAX + 4464);
+    store_close(r);
+    store_close(s);
+}
+
 static void test_a_newer_schema_is_refused(void **state)
 {
     struct fx *f = *state;
@@ -297,6 +314,8 @@ int main(void)
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(
             test_a_failed_write_is_held_and_written_when_the_disk_takes_it, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_a_group_larger_than_the_hold_limit_is_committed_in_parts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_newer_schema_is_refused, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
