@@ -48,6 +48,7 @@ struct adapter {
     int started;
     atomic_int stopping;
     int wake_fd;
+    uint64_t requests, failed; /* read requests sent and failed; the bus thread's, read after join */
 };
 
 static void bus_disconnect(struct adapter *a)
@@ -127,7 +128,9 @@ static void poll_device(struct adapter *a, struct device_state *d, int64_t now)
             int rc = blk->table == TABLE_HOLDING
                          ? modbus_read_registers(a->ctx, blk->start, blk->count, dst)
                          : modbus_read_input_registers(a->ctx, blk->start, blk->count, dst);
+            a->requests++;
             if (rc == blk->count) continue;
+            a->failed++;
             err = rc < 0 ? errno : EMBMDATA;
             if (rc < 0 && is_exception(err)) {
                 bad[k] = 1;
@@ -281,6 +284,8 @@ static void bus_stop(struct adapter *a)
     (void)w;
     pthread_join(a->thread, NULL);
     a->started = 0;
+    log_msg(LOG_INFO, "%s: stopped after %llu read requests (%llu failed)", a->name,
+            (unsigned long long)a->requests, (unsigned long long)a->failed);
 }
 
 static void bus_destroy(struct adapter *a)
