@@ -48,7 +48,8 @@ struct adapter {
     int started;
     atomic_int stopping;
     int wake_fd;
-    uint64_t requests, failed; /* read requests sent and failed; the bus thread's, read after join */
+    uint64_t requests,
+        failed; /* read requests sent and failed; the bus thread's, read after join */
 };
 
 static void bus_disconnect(struct adapter *a)
