@@ -275,8 +275,9 @@ static int gateway_open(struct gateway *g, const struct config *cfg)
     rc = journal_event(&g->journal, "restart", ev);
     json_decref(ev);
     if (rc) return rc;
-    store_commit(g->store); /* on a full disk the store holds it and retries: start anyway */
-    uplink_store_state(&g->up, store_failing(g->store));
+    /* On a full disk the store holds it and retries: start anyway (the loop's first iteration
+     * tells P/status). */
+    store_commit(g->store);
 
     if (!(g->queue = queue_new(QUEUE_BATCHES))) return ST_ERR_NOMEM;
     /* Sensors on the upstream broker are subscribed by the uplink at each connect. */

@@ -184,6 +184,6 @@ void uplink_store_state(struct uplink *u, int failing)
     free(u->online_payload);
     u->online_payload = p;
     u->store_failing = failing;
-    if (mqtt_link_connected(u->link))
+    if (u->link && mqtt_link_connected(u->link))
         mqtt_link_publish(u->link, u->status_topic, p, strlen(p), 1, 1, NULL);
 }
