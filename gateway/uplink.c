@@ -47,6 +47,27 @@ static struct uplink_slot *slot_free(struct uplink *u, int mid)
     return NULL;
 }
 
+/*
+ * Publishes a message that is not an outbox row (status, telemetry). libmosquitto draws its mid
+ * from the same 16-bit counter as the rows' and calls on_publish for it too: for QoS 0 when it is
+ * written, often inside this very call; for QoS 1 at its PUBACK. After a wrap that mid can equal
+ * the mid of a row still awaiting its PUBACK: a callback inside the call is recognised by its mid
+ * (set by libmosquitto before it writes), and one still to come is counted on the row's slot as
+ * a callback to ignore.
+ */
+static void publish_untracked(struct uplink *u, const char *topic, const void *payload, size_t len,
+                              int qos, int retain)
+{
+    u->untracked_mid = 0;
+    u->untracked_seen = 0;
+    u->in_untracked = 1;
+    int rc = mqtt_link_publish(u->link, topic, payload, len, qos, retain, &u->untracked_mid);
+    u->in_untracked = 0;
+    if (rc != ST_OK || u->untracked_seen) return;
+    struct uplink_slot *s = slot_find(u, u->untracked_mid);
+    if (s) s->shadows++;
+}
+
 static void on_connect(void *ctx)
 {
     struct uplink *u = ctx;
@@ -55,13 +76,14 @@ static void on_connect(void *ctx)
     mqtt_link_subscribe(u->link, topic, 1);
     for (size_t i = 0; i < u->n_extra; i++)
         mqtt_link_subscribe(u->link, u->extra_topics[i], 1);
-    mqtt_link_publish(u->link, u->status_topic, u->online_payload, strlen(u->online_payload), 1, 1,
-                      NULL);
-    u->last_sent = 0; /* everything undelivered goes out again */
+    publish_untracked(u, u->status_topic, u->online_payload, strlen(u->online_payload), 1, 1);
+    u->last_sent = 0; /* everything undelivered goes out again... */
     int64_t pending = store_outbox_count(u->store);
     if (pending > 0)
         log_msg(LOG_INFO, "uplink: %lld undelivered messages to send", (long long)pending);
-    uplink_drain(u);
+    /* ...but not from here: the CONNACK may arrive while this iteration's group is still open,
+     * and a read on the store's connection would see (and publish) its uncommitted rows. The
+     * loop drains after its commit. */
 }
 
 static void on_disconnect(void *ctx)
@@ -81,8 +103,16 @@ static void on_message(void *ctx, const char *topic, const void *payload, size_t
 static void on_publish(void *ctx, int mid)
 {
     struct uplink *u = ctx;
+    if (u->in_untracked && mid == u->untracked_mid) { /* written inside publish_untracked */
+        u->untracked_seen = 1;
+        return;
+    }
     struct uplink_slot *s = slot_find(u, mid);
-    if (!s) return; /* a QoS0/status publish, or one from before a reconnect */
+    if (!s) return;   /* a QoS0/status publish, or one from before a reconnect */
+    if (s->shadows) { /* an untracked publish that drew the same mid: not this row's PUBACK... */
+        s->shadows--; /* ...or it is, and the other's callback comes next: either way, one */
+        return;       /* of the two callbacks for this mid is the row's, and it is the last */
+    }
     int64_t id = s->id;
     s->mid = -1; /* tombstone keeps the probe chains of other mids intact */
     s->id = 0;
@@ -155,6 +185,7 @@ static int publish_row(void *ctx, int64_t id, const char *topic, const void *pay
     if (s) {
         s->mid = mid;
         s->id = id;
+        s->shadows = 0;
         u->inflight++;
     }
     return u->inflight >= u->window; /* stop when the window is full */
@@ -173,7 +204,7 @@ void uplink_telemetry(struct uplink *u, const char *suffix, const char *payload,
     if (!mqtt_link_connected(u->link)) return;
     char topic[384];
     snprintf(topic, sizeof(topic), "%s/telemetry/%s", u->cfg->upstream.topic_prefix, suffix);
-    mqtt_link_publish(u->link, topic, payload, len, 0, 1, NULL);
+    publish_untracked(u, topic, payload, len, 0, 1);
 }
 
 void uplink_store_state(struct uplink *u, int failing)
@@ -185,5 +216,5 @@ void uplink_store_state(struct uplink *u, int failing)
     u->online_payload = p;
     u->store_failing = failing;
     if (u->link && mqtt_link_connected(u->link))
-        mqtt_link_publish(u->link, u->status_topic, p, strlen(p), 1, 1, NULL);
+        publish_untracked(u, u->status_topic, p, strlen(p), 1, 1);
 }

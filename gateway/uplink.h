@@ -23,8 +23,9 @@ struct store;
 typedef void (*uplink_msg_fn)(void *ctx, const char *topic, const void *payload, size_t len);
 
 struct uplink_slot {
-    int mid;    /* 0: free */
-    int64_t id; /* outbox row */
+    int mid;     /* 0: free, -1: tombstone */
+    int64_t id;  /* outbox row */
+    int shadows; /* on_publish callbacks for this mid that belong to untracked publishes */
 };
 
 struct uplink {
@@ -43,8 +44,9 @@ struct uplink {
     int window;
     int inflight;
     uint64_t delivered;
-    int64_t started_at; /* wall ms */
-    int store_failing;  /* as last published in P/status */
+    int64_t started_at;                              /* wall ms */
+    int store_failing;                               /* as last published in P/status */
+    int in_untracked, untracked_mid, untracked_seen; /* see publish_untracked in uplink.c */
 };
 
 /* Creates the link (not yet connected) with its Last Will "offline". Returns 0 or an st_err. */
