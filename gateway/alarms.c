@@ -344,6 +344,20 @@ int64_t alarms_next_wake(const struct alarms *a)
     return next;
 }
 
+/* Copies a person's name into acked_by, cut (if it must be) at a UTF-8 character boundary so
+ * that the published JSON stays valid. */
+static void set_acked_by(struct alarm *al, const char *by)
+{
+    size_t n = by ? strlen(by) : 0;
+    if (n >= sizeof(al->acked_by)) {
+        n = sizeof(al->acked_by) - 1;
+        while (n > 0 && ((unsigned char)by[n] & 0xC0) == 0x80) /* by[n] continues a character */
+            n--;
+    }
+    memcpy(al->acked_by, by ? by : "", n);
+    al->acked_by[n] = '\0';
+}
+
 int alarms_ack(struct alarms *a, const char *id, const char *by, int64_t now_mono, int64_t now_wall)
 {
     (void)now_mono;
@@ -351,7 +365,7 @@ int alarms_ack(struct alarms *a, const char *id, const char *by, int64_t now_mon
     if (!al) return ST_ERR_NOTFOUND;
     enum alarm_state from = al->rt.state;
     if (alarm_ack(&al->rt, &al->params) == ALARM_T_NONE) return ST_ERR_STATE;
-    snprintf(al->acked_by, sizeof(al->acked_by), "%s", by ? by : "");
+    set_acked_by(al, by);
     if (al->rt.state == ALARM_NORMAL) al->active_since = 0;
     return record(a, al, from, ALARM_T_ACKED, by, now_wall);
 }
@@ -368,7 +382,7 @@ static int restore_row(void *ctx, const char *id, const char *state, const char 
     const char *since = json_string_value(json_object_get(doc, "active_since"));
     const char *by = json_string_value(json_object_get(doc, "acked_by"));
     if (since) clock_parse_iso(since, &al->active_since);
-    snprintf(al->acked_by, sizeof(al->acked_by), "%s", by ? by : "");
+    set_acked_by(al, by);
     /* A built-in alarm restored active keeps its condition until the adapter says otherwise. */
     if (al->kind != ALARM_KIND_RULE) al->cond = alarm_is_active(st);
     json_decref(doc);

@@ -60,8 +60,11 @@ static void wo_remove(struct wo_table *t, struct workorder *w)
 
 struct workorder *wo_find_dedup(struct wo_table *t, const char *dedup_key)
 {
+    /* A resolved order is done as far as engineering knows (it awaits its follow-up and close):
+     * the fault coming back is a new order with its own SLA clock, not a silent re-raise. */
     for (size_t i = 0; i < t->n; i++)
-        if (strcmp(t->v[i].dedup_key, dedup_key) == 0) return &t->v[i];
+        if (t->v[i].status < WO_RESOLVED && strcmp(t->v[i].dedup_key, dedup_key) == 0)
+            return &t->v[i];
     return NULL;
 }
 
@@ -77,7 +80,7 @@ static int wo_persist(struct wo_table *t, struct workorder *w, int64_t now_ms)
 {
     journal_set_time(w->doc, "updated_at", now_ms);
     int open = wo_status_is_open(w->status);
-    char topic[96];
+    char topic[16 + sizeof(w->id)];
     snprintf(topic, sizeof(topic), "workorders/%s", w->id);
     /* seq first, so the stored copy carries the same seq as the published one */
     int rc = journal_publish(t->journal, topic, w->doc, open, NULL);
@@ -127,7 +130,7 @@ int wo_raise(struct wo_table *t, const struct wo_spec *spec, json_t *evidence, i
     }
 
     struct workorder *w = wo_find_dedup(t, key);
-    if (w) { /* the same fault again while its order is open: update, never duplicate */
+    if (w) { /* the same fault again while its order is in hand: update, never duplicate */
         free(key);
         json_int_t occ = json_integer_value(json_object_get(w->doc, "occurrences"));
         json_object_set_new(w->doc, "occurrences", json_integer(occ + 1));

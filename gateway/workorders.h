@@ -1,6 +1,6 @@
 /*
- * workorders.h - maintenance work orders: one open order per dedup key, SLA deadlines, escalation,
- * and status updates from upstream (DESIGN.md section 6, DOMAIN.md).
+ * workorders.h - maintenance work orders: one order in hand per dedup key, SLA deadlines,
+ * escalation, and status updates from upstream (DESIGN.md section 6, DOMAIN.md).
  *
  * The table lives in the core (single thread) and holds the open orders only; closed and
  * cancelled ones stay in the store. Every change is written through the journal (store + outbox)
@@ -23,7 +23,7 @@ struct journal;
 struct store;
 
 struct workorder {
-    char id[64];
+    char id[96]; /* "WO-" SITE (<= 64) "-" NUMBER (<= 19 digits) */
     char *dedup_key;
     enum wo_status status;
     enum priority priority;
@@ -57,8 +57,9 @@ int wo_restore(struct wo_table *t, struct store *s);
 
 /*
  * Raises an order for spec at now_ms with evidence (a JSON object; reference stolen, may be NULL).
- * If an open order has the same dedup key ("SITE/ASSET/RULE"), it is updated instead (its
- * occurrence count and evidence) and republished: one open order per dedup key.
+ * If an order in hand (open, accepted, on site) has the same dedup key ("SITE/ASSET/RULE"), it
+ * is updated instead (its occurrence count and evidence) and republished: one such order per
+ * dedup key. A resolved one does not count: the fault coming back raises a new order.
  * *out (may be NULL) receives the order, borrowed from the table. Returns 0 or an st_err.
  */
 int wo_raise(struct wo_table *t, const struct wo_spec *spec, json_t *evidence, int64_t now_ms,
@@ -80,7 +81,7 @@ int wo_tick(struct wo_table *t, int64_t now_ms);
 /* The earliest wall-clock time at which wo_tick has work, or 0. */
 int64_t wo_next_due(const struct wo_table *t);
 
-/* The open order with this dedup key, or NULL. */
+/* The order in hand (open, accepted or on site) with this dedup key, or NULL. */
 struct workorder *wo_find_dedup(struct wo_table *t, const char *dedup_key);
 
 #endif

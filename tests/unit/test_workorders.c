@@ -176,7 +176,7 @@ static void test_status_moves_forward_only_and_first_acceptor_owns(void **state)
     struct workorder *w = NULL;
     const char *why = NULL;
     assert_int_equal(wo_raise(&f->t, &overtemp, NULL, clock_wall_ms(), &w), ST_OK);
-    char id[64];
+    char id[sizeof(w->id)];
     snprintf(id, sizeof(id), "%s", w->id);
     assert_int_equal(wo_set_status(&f->t, id, "accepted", "alice", NULL, clock_wall_ms(), &why),
                      ST_OK);
@@ -204,6 +204,50 @@ static void test_status_moves_forward_only_and_first_acceptor_owns(void **state)
     int n[2] = {0, 0};
     assert_int_equal(store_outbox_pending(f->store, 0, 100, count_rows, n), 0);
     assert_int_equal(n[1], 1); /* the retained copy of the closed order is cleared */
+}
+
+static void test_a_fault_back_after_resolution_opens_a_new_order(void **state)
+{
+    struct fx *f = *state;
+    struct workorder *w = NULL;
+    const char *why = NULL;
+    assert_int_equal(wo_raise(&f->t, &overtemp, NULL, clock_wall_ms(), &w), ST_OK);
+    char first[sizeof(w->id)];
+    snprintf(first, sizeof(first), "%s", w->id);
+    /* Accepted: still in hand, so a repeat updates it. */
+    assert_int_equal(wo_set_status(&f->t, first, "accepted", "alice", NULL, clock_wall_ms(), &why),
+                     ST_OK);
+    assert_int_equal(wo_raise(&f->t, &overtemp, NULL, clock_wall_ms(), &w), ST_OK);
+    assert_string_equal(w->id, first);
+    assert_int_equal(f->t.n, 1);
+    /* Resolved, then the fault comes back: a new order with a fresh clock, the old one waits for
+     * its follow-up and close. */
+    assert_int_equal(wo_set_status(&f->t, first, "resolved", "alice", NULL, clock_wall_ms(), &why),
+                     ST_OK);
+    clock_advance(HOUR);
+    assert_int_equal(wo_raise(&f->t, &overtemp, NULL, clock_wall_ms(), &w), ST_OK);
+    assert_string_not_equal(w->id, first);
+    assert_string_equal(json_string_value(json_object_get(w->doc, "status")), "open");
+    assert_int_equal(w->sla.due[SLA_NOTIFY], clock_wall_ms() + 1 * MIN);
+    assert_int_equal(f->t.n, 2);
+}
+
+static void test_a_site_id_of_the_longest_length_still_gives_distinct_ids(void **state)
+{
+    struct fx *f = *state;
+    static char long_site[] =
+        "a234567890123456789012345678901234567890123456789012345678901234"; /* 64 */
+    f->cfg.site.id = long_site;
+    struct workorder *a = NULL, *b = NULL;
+    struct wo_spec other = overtemp;
+    other.rule = "other_rule";
+    assert_int_equal(wo_raise(&f->t, &overtemp, NULL, clock_wall_ms(), &a), ST_OK);
+    char first[sizeof(a->id)];
+    snprintf(first, sizeof(first), "%s", a->id);
+    assert_int_equal(wo_raise(&f->t, &other, NULL, clock_wall_ms(), &b), ST_OK);
+    assert_string_equal(first, "WO-a234567890123456789012345678901234567890123456789012345678901234"
+                               "-000001");
+    assert_string_not_equal(first, b->id);
 }
 
 static void test_open_orders_survive_a_restart_with_their_clock(void **state)
@@ -261,6 +305,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_open_orders_survive_a_restart_with_their_clock, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_sla_table_defaults_per_priority, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_fault_back_after_resolution_opens_a_new_order, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(
+            test_a_site_id_of_the_longest_length_still_gives_distinct_ids, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
