@@ -102,6 +102,7 @@ demo: have-deps
 
 # The same tests under AddressSanitizer + UBSan, in their own build tree.
 asan:
+	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 \
 	$(MAKE) --no-print-directory BUILD=build-asan OPT="-O1 -g -fno-omit-frame-pointer" \
 	        SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" run-tests
 
