@@ -224,7 +224,8 @@ static json_t *opt_str(const char *s)
 static int record(struct alarms *a, struct alarm *al, enum alarm_state from,
                   enum alarm_transition t, const char *by, int64_t now_wall)
 {
-    static const char *const tnames[] = {"none", "raised", "cleared", "acked"};
+    static const char *const tnames[] = {"none",  "raised",  "cleared",
+                                         "acked", "shelved", "unshelved"};
     a->transitions++;
     json_t *doc =
         json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o}", "id", al->id, "state",
@@ -236,6 +237,10 @@ static int record(struct alarms *a, struct alarm *al, enum alarm_state from,
     json_object_set_new(doc, "acked_by", opt_str(al->acked_by));
     journal_set_time(doc, "ts", now_wall);
     if (al->rt.condition_clear) json_object_set_new(doc, "latched", json_true());
+    if (al->rt.state == ALARM_SHELVED) {
+        journal_set_time(doc, "shelved_until", al->shelved_until);
+        json_object_set_new(doc, "shelved_by", opt_str(al->shelved_by));
+    }
 
     char topic[96];
     snprintf(topic, sizeof(topic), "alarms/%s", al->id);
@@ -270,6 +275,19 @@ static int record(struct alarms *a, struct alarm *al, enum alarm_state from,
         rc = wo_raise(a->wos, &spec, rule_evidence(a, al), now_wall, NULL);
     }
     return rc;
+}
+
+/* Takes al off the shelf and queues it for a fresh evaluation. */
+static int unshelve(struct alarms *a, struct alarm *al, const char *by, int64_t now_wall)
+{
+    if (alarm_unshelve(&al->rt) == ALARM_T_NONE) return ST_ERR_STATE;
+    al->shelved_until = 0;
+    al->unshelve_mono = 0;
+    al->shelved_by[0] = '\0';
+    al->active_since = 0;
+    al->wake_ms = 0;
+    mark_dirty(a, (size_t)(al - a->v));
+    return record(a, al, ALARM_SHELVED, ALARM_T_UNSHELVED, by, now_wall);
 }
 
 static void local_time(int64_t now_wall, int *hour, int *wday)
@@ -318,13 +336,17 @@ int alarms_process(struct alarms *a, int64_t now_mono, int64_t now_wall)
                 mark_dirty(a, i);
         }
     }
-    for (size_t i = 0; i < a->n; i++)
-        if (a->v[i].wake_ms && a->v[i].wake_ms <= now_mono) mark_dirty(a, i);
-    if (a->n_dirty == 0) return ST_OK;
+    int rc = ST_OK;
+    for (size_t i = 0; i < a->n; i++) {
+        struct alarm *al = &a->v[i];
+        if (al->rt.state == ALARM_SHELVED && al->unshelve_mono <= now_mono && rc == ST_OK)
+            rc = unshelve(a, al, NULL, now_wall); /* the shelf expired: evaluated below */
+        if (al->wake_ms && al->wake_ms <= now_mono) mark_dirty(a, i);
+    }
+    if (a->n_dirty == 0) return rc;
 
     struct expr_env env = {a->pts->value, a->pts->quality, 0, 0};
     local_time(now_wall, &env.hour, &env.weekday);
-    int rc = ST_OK;
     for (size_t k = 0; k < a->n_dirty; k++) {
         struct alarm *al = &a->v[a->dirty[k]];
         al->dirty = 0;
@@ -340,22 +362,29 @@ int64_t alarms_next_wake(const struct alarms *a)
     for (size_t i = 0; i < a->n; i++) {
         int64_t w = a->v[i].wake_ms;
         if (w && (next == 0 || w < next)) next = w;
+        w = a->v[i].rt.state == ALARM_SHELVED ? a->v[i].unshelve_mono : 0;
+        if (w && (next == 0 || w < next)) next = w;
     }
     return next;
 }
 
-/* Copies a person's name into acked_by, cut (if it must be) at a UTF-8 character boundary so
- * that the published JSON stays valid. */
-static void set_acked_by(struct alarm *al, const char *by)
+/* Copies a person's name into dst (cap bytes), cut (if it must be) at a UTF-8 character boundary
+ * so that the published JSON stays valid. */
+static void copy_name(char *dst, size_t cap, const char *src)
 {
-    size_t n = by ? strlen(by) : 0;
-    if (n >= sizeof(al->acked_by)) {
-        n = sizeof(al->acked_by) - 1;
-        while (n > 0 && ((unsigned char)by[n] & 0xC0) == 0x80) /* by[n] continues a character */
+    size_t n = src ? strlen(src) : 0;
+    if (n >= cap) {
+        n = cap - 1;
+        while (n > 0 && ((unsigned char)src[n] & 0xC0) == 0x80) /* src[n] continues a character */
             n--;
     }
-    memcpy(al->acked_by, by ? by : "", n);
-    al->acked_by[n] = '\0';
+    if (n) memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
+static void set_acked_by(struct alarm *al, const char *by)
+{
+    copy_name(al->acked_by, sizeof(al->acked_by), by);
 }
 
 int alarms_ack(struct alarms *a, const char *id, const char *by, int64_t now_mono, int64_t now_wall)
@@ -383,6 +412,14 @@ static int restore_row(void *ctx, const char *id, const char *state, const char 
     const char *by = json_string_value(json_object_get(doc, "acked_by"));
     if (since) clock_parse_iso(since, &al->active_since);
     set_acked_by(al, by);
+    if (st == ALARM_SHELVED) { /* the shelf keeps its end across the restart */
+        const char *until = json_string_value(json_object_get(doc, "shelved_until"));
+        const char *sby = json_string_value(json_object_get(doc, "shelved_by"));
+        if (!until || clock_parse_iso(until, &al->shelved_until)) al->shelved_until = 0;
+        int64_t left = al->shelved_until - clock_wall_ms();
+        al->unshelve_mono = clock_mono_ms() + (left > 0 ? left : 0);
+        copy_name(al->shelved_by, sizeof(al->shelved_by), sby);
+    }
     /* A built-in alarm restored active keeps its condition until the adapter says otherwise. */
     if (al->kind != ALARM_KIND_RULE) al->cond = alarm_is_active(st);
     json_decref(doc);
@@ -392,4 +429,34 @@ static int restore_row(void *ctx, const char *id, const char *state, const char 
 int alarms_restore(struct alarms *a, struct store *s)
 {
     return store_alarm_each(s, restore_row, a);
+}
+
+int alarms_shelve(struct alarms *a, const char *id, const char *by, int64_t for_ms,
+                  int64_t now_mono, int64_t now_wall, const char **why)
+{
+    struct alarm *al = alarms_find(a, id);
+    if (!al) return *why = "no such alarm", ST_ERR_NOTFOUND;
+    if (for_ms < 1000 || for_ms > SHELVE_MAX_MS)
+        return *why = "\"for\" must be between 1s and 24h", ST_ERR_INVAL;
+    if (al->priority == PRIO_EMERGENCY)
+        return *why = "an emergency alarm cannot be shelved", ST_ERR_STATE;
+    enum alarm_state from = al->rt.state;
+    alarm_shelve(&al->rt);
+    al->shelved_until = now_wall + for_ms;
+    al->unshelve_mono = now_mono + for_ms;
+    al->wake_ms = 0;
+    al->active_since = 0;
+    set_acked_by(al, NULL);
+    copy_name(al->shelved_by, sizeof(al->shelved_by), by);
+    return record(a, al, from, ALARM_T_SHELVED, by, now_wall);
+}
+
+int alarms_unshelve(struct alarms *a, const char *id, const char *by, int64_t now_mono,
+                    int64_t now_wall)
+{
+    struct alarm *al = alarms_find(a, id);
+    if (!al) return ST_ERR_NOTFOUND;
+    int rc = unshelve(a, al, by, now_wall);
+    /* Evaluated now, so a condition still present raises without waiting for a point change. */
+    return rc ? rc : alarms_process(a, now_mono, now_wall);
 }

@@ -11,6 +11,11 @@
  * its retained message P/alarms/ID, an event on P/events, and for a raise of priority
  * emergency/urgent/normal a work order (workorders.h, one per dedup key).
  *
+ * An operator may shelve an alarm (ISA-18.2) for a bounded time, SHELVE_MAX_MS at most: it is
+ * then silent whatever its condition, and evaluated afresh when the time is up or it is unshelved.
+ * Emergency alarms (fire, leak, over-temperature...) cannot be shelved: the control room must
+ * always get them. Shelving does not touch the alarm's work order.
+ *
  * Owned by the core; borrows the config, points, journal and work-order table for its lifetime.
  */
 #ifndef STEWARD_ALARMS_H
@@ -44,6 +49,9 @@ struct alarm {
     int64_t wake_ms;      /* monotonic time a delay expires, 0 if none */
     int64_t active_since; /* wall ms, 0 when normal */
     char acked_by[64];
+    int64_t shelved_until; /* wall ms, while shelved */
+    int64_t unshelve_mono; /* monotonic time the shelf expires, while shelved */
+    char shelved_by[64];
 };
 
 struct alarms {
@@ -91,5 +99,19 @@ int64_t alarms_next_wake(const struct alarms *a);
  */
 int alarms_ack(struct alarms *a, const char *id, const char *by, int64_t now_mono,
                int64_t now_wall);
+
+#define SHELVE_MAX_MS (24 * 3600 * 1000LL)
+
+/*
+ * Shelves alarm id for for_ms (1 s to SHELVE_MAX_MS; shelving again sets a new end) on behalf of
+ * `by`. Returns 0, ST_ERR_NOTFOUND, ST_ERR_INVAL (duration out of range) or ST_ERR_STATE (an
+ * emergency alarm), with *why a short reason for the refusal; or a store error.
+ */
+int alarms_shelve(struct alarms *a, const char *id, const char *by, int64_t for_ms,
+                  int64_t now_mono, int64_t now_wall, const char **why);
+/* Unshelves alarm id now. Returns 0, ST_ERR_NOTFOUND, ST_ERR_STATE (not shelved), or a store
+ * error. */
+int alarms_unshelve(struct alarms *a, const char *id, const char *by, int64_t now_mono,
+                    int64_t now_wall);
 
 #endif

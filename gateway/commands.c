@@ -1,5 +1,6 @@
 /* commands.c - see commands.h. */
 #include "gateway/commands.h"
+#include "config/duration.h"
 #include "gateway/alarms.h"
 #include "gateway/error.h"
 #include "gateway/journal.h"
@@ -76,12 +77,43 @@ static int cmd_workorder(struct commands *c, const json_t *o, int64_t now_wall)
     return reply(c, "workorder", o, 1, NULL, "id", id);
 }
 
+static int cmd_shelve(struct commands *c, const json_t *o, int64_t now_mono, int64_t now_wall)
+{
+    int bad = 0;
+    const char *alarm = field(o, "alarm", &bad), *dur = field(o, "for", &bad);
+    const char *by = field(o, "by", &bad);
+    int64_t for_ms = 0;
+    if (bad || !alarm || !dur || duration_parse(dur, &for_ms) != ST_OK)
+        return reply(c, "shelve", o, 0,
+                     "expected {\"alarm\": ID, \"for\": DURATION (\"30m\"), \"by\": NAME}", NULL,
+                     NULL);
+    const char *why = NULL;
+    int rc = alarms_shelve(c->alarms, alarm, by, for_ms, now_mono, now_wall, &why);
+    if (rc == ST_ERR_NOTFOUND || rc == ST_ERR_INVAL || rc == ST_ERR_STATE)
+        return reply(c, "shelve", o, 0, why, "alarm", alarm);
+    if (rc) return rc;
+    return reply(c, "shelve", o, 1, NULL, "alarm", alarm);
+}
+
+static int cmd_unshelve(struct commands *c, const json_t *o, int64_t now_mono, int64_t now_wall)
+{
+    int bad = 0;
+    const char *alarm = field(o, "alarm", &bad), *by = field(o, "by", &bad);
+    if (bad || !alarm)
+        return reply(c, "unshelve", o, 0, "expected {\"alarm\": ID, \"by\": NAME}", NULL, NULL);
+    int rc = alarms_unshelve(c->alarms, alarm, by, now_mono, now_wall);
+    if (rc == ST_ERR_NOTFOUND) return reply(c, "unshelve", o, 0, "no such alarm", "alarm", alarm);
+    if (rc == ST_ERR_STATE) return reply(c, "unshelve", o, 0, "not shelved", "alarm", alarm);
+    if (rc) return rc;
+    return reply(c, "unshelve", o, 1, NULL, "alarm", alarm);
+}
+
 int commands_handle(struct commands *c, const char *verb, const void *payload, size_t len,
                     int64_t now_mono, int64_t now_wall)
 {
     if (strcmp(verb, "result") == 0) return ST_OK; /* our own answers, echoed by P/cmd/# */
     /* Answer under a name of ours, never the sender's topic text (it may not even be UTF-8). */
-    static const char *const verbs[] = {"ack", "workorder", "shelve"};
+    static const char *const verbs[] = {"ack", "workorder", "shelve", "unshelve"};
     const char *name = "unknown";
     for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
         if (strcmp(verb, verbs[i]) == 0) name = verbs[i];
@@ -97,7 +129,9 @@ int commands_handle(struct commands *c, const char *verb, const void *payload, s
     else if (strcmp(verb, "workorder") == 0)
         rc = cmd_workorder(c, o, now_wall);
     else if (strcmp(verb, "shelve") == 0)
-        rc = reply(c, verb, o, 0, "shelving is not supported yet", NULL, NULL);
+        rc = cmd_shelve(c, o, now_mono, now_wall);
+    else if (strcmp(verb, "unshelve") == 0)
+        rc = cmd_unshelve(c, o, now_mono, now_wall);
     else
         rc = reply(c, "unknown", o, 0, "unknown command", NULL, NULL);
     json_decref(o);

@@ -2,7 +2,8 @@
  * commands.h - commands from upstream (the control room, the CMMS, `steward ack`):
  *   P/cmd/ack       {"alarm":"ID","by":"NAME"}
  *   P/cmd/workorder {"id":"WO-...","status":"accepted","by":"NAME","note":"..."}
- *   P/cmd/shelve    {"alarm":"ID","for":"1h","by":"NAME"}   (answered "not supported yet")
+ *   P/cmd/shelve    {"alarm":"ID","for":"1h","by":"NAME"}   (1 s to 24 h; not emergency alarms)
+ *   P/cmd/unshelve  {"alarm":"ID","by":"NAME"}
  * Every command may carry "req" (a string the sender chooses); the answer on P/cmd/result is
  * {"cmd","ok","error","req",...} so a sender can match it. Payloads are bounded and validated:
  * a malformed one is answered with ok=false, counted, and changes nothing.

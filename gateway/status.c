@@ -50,8 +50,12 @@ static int alarm_row(void *ctx, const char *id, const char *state, const char *j
     if (strcmp(state, "normal") == 0) return 0;
     json_error_t e;
     json_t *o = json_loads(json, 0, &e);
-    fprintf(out, "  %-22s %-10s %-13s since %-25s %s\n", id, jstr(o, "priority"), state,
-            jstr(o, "active_since"), jstr(o, "title"));
+    if (strcmp(state, "shelved") == 0) /* silenced: say by whom and until when */
+        fprintf(out, "  %-22s %-10s %-13s until %-25s %s (by %s)\n", id, jstr(o, "priority"), state,
+                jstr(o, "shelved_until"), jstr(o, "title"), jstr(o, "shelved_by"));
+    else
+        fprintf(out, "  %-22s %-10s %-13s since %-25s %s\n", id, jstr(o, "priority"), state,
+                jstr(o, "active_since"), jstr(o, "title"));
     json_decref(o);
     return 0;
 }

@@ -5,16 +5,17 @@
 
 #include <string.h>
 
-static const char *const state_names[] = {"normal", "active_unack", "active_ack", "rtn_unack"};
+static const char *const state_names[] = {"normal", "active_unack", "active_ack", "rtn_unack",
+                                          "shelved"};
 
 const char *alarm_state_name(enum alarm_state s)
 {
-    return (unsigned)s <= ALARM_RTN_UNACK ? state_names[s] : "normal";
+    return (unsigned)s <= ALARM_SHELVED ? state_names[s] : "normal";
 }
 
 int alarm_state_parse(const char *name, enum alarm_state *out)
 {
-    for (int i = 0; i <= ALARM_RTN_UNACK; i++) {
+    for (int i = 0; i <= ALARM_SHELVED; i++) {
         if (name && strcmp(name, state_names[i]) == 0) {
             *out = (enum alarm_state)i;
             return ST_OK;
@@ -51,6 +52,7 @@ enum alarm_transition alarm_update(struct alarm_rt *a, const struct alarm_params
                                    int clear, int64_t now_ms, int64_t *wake_ms)
 {
     *wake_ms = 0;
+    if (a->state == ALARM_SHELVED) return ALARM_T_NONE; /* silenced: the condition is ignored */
     if (alarm_is_active(a->state)) {
         a->raise_pending_ms = 0;
         if (a->condition_clear) {
@@ -92,7 +94,21 @@ enum alarm_transition alarm_ack(struct alarm_rt *a, const struct alarm_params *p
         a->condition_clear = 0;
         return ALARM_T_ACKED;
     case ALARM_RTN_UNACK: a->state = ALARM_NORMAL; return ALARM_T_ACKED;
-    case ALARM_NORMAL: break;
+    case ALARM_NORMAL:
+    case ALARM_SHELVED: break;
     }
     return ALARM_T_NONE;
+}
+
+enum alarm_transition alarm_shelve(struct alarm_rt *a)
+{
+    *a = (struct alarm_rt){.state = ALARM_SHELVED};
+    return ALARM_T_SHELVED;
+}
+
+enum alarm_transition alarm_unshelve(struct alarm_rt *a)
+{
+    if (a->state != ALARM_SHELVED) return ALARM_T_NONE;
+    *a = (struct alarm_rt){.state = ALARM_NORMAL};
+    return ALARM_T_UNSHELVED;
 }

@@ -2,11 +2,15 @@
  * alarm.h - the ISA-18.2 alarm state machine and the timing of one rule, as pure logic.
  *
  * States: normal, active_unack (in alarm, not acknowledged), active_ack (in alarm, acknowledged),
- * rtn_unack (returned to normal, not acknowledged). Transitions:
+ * rtn_unack (returned to normal, not acknowledged), and shelved (an operator has silenced it for
+ * a while). Transitions:
  *     normal       --raise--> active_unack
  *     active_unack --ack-->   active_ack        active_unack --clear--> rtn_unack
  *     active_ack   --clear--> normal            rtn_unack    --ack-->   normal
  *     rtn_unack    --raise--> active_unack
+ *     any          --shelve--> shelved          shelved      --unshelve--> normal
+ * A shelved alarm ignores its condition; once unshelved it is evaluated afresh, so a condition
+ * still present raises it again (with its on_delay).
  * A latched alarm (fire) never returns to normal by itself: when its condition clears it stays
  * where it is (condition_clear is set) and only an acknowledgement made while the condition is
  * clear returns it to normal; that acknowledgement is the reset.
@@ -22,9 +26,15 @@
 
 #include <stdint.h>
 
-enum alarm_state { ALARM_NORMAL = 0, ALARM_ACTIVE_UNACK, ALARM_ACTIVE_ACK, ALARM_RTN_UNACK };
+enum alarm_state {
+    ALARM_NORMAL = 0,
+    ALARM_ACTIVE_UNACK,
+    ALARM_ACTIVE_ACK,
+    ALARM_RTN_UNACK,
+    ALARM_SHELVED
+};
 
-/* "normal", "active_unack", "active_ack", "rtn_unack". */
+/* "normal", "active_unack", "active_ack", "rtn_unack", "shelved". */
 const char *alarm_state_name(enum alarm_state s);
 /* The reverse; returns 0 or ST_ERR_INVAL. */
 int alarm_state_parse(const char *name, enum alarm_state *out);
@@ -34,9 +44,11 @@ int alarm_is_active(enum alarm_state s);
 
 enum alarm_transition {
     ALARM_T_NONE = 0,
-    ALARM_T_RAISED,  /* into active_unack */
-    ALARM_T_CLEARED, /* condition gone: into rtn_unack or normal */
-    ALARM_T_ACKED,   /* acknowledged: into active_ack or normal */
+    ALARM_T_RAISED,    /* into active_unack */
+    ALARM_T_CLEARED,   /* condition gone: into rtn_unack or normal */
+    ALARM_T_ACKED,     /* acknowledged: into active_ack or normal */
+    ALARM_T_SHELVED,   /* into shelved */
+    ALARM_T_UNSHELVED, /* out of shelved, into normal */
 };
 
 struct alarm_params {
@@ -68,5 +80,10 @@ enum alarm_transition alarm_update(struct alarm_rt *a, const struct alarm_params
  * (normal, or already active_ack with the condition still present).
  */
 enum alarm_transition alarm_ack(struct alarm_rt *a, const struct alarm_params *p);
+
+/* Shelves from any state (again: ALARM_T_SHELVED, the caller extends the time); forgets pending
+ * delays and a latch's clear. Unshelving returns to normal, or ALARM_T_NONE when not shelved. */
+enum alarm_transition alarm_shelve(struct alarm_rt *a);
+enum alarm_transition alarm_unshelve(struct alarm_rt *a);
 
 #endif

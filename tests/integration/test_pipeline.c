@@ -226,6 +226,29 @@ static void test_zigbee_leak_raises_a_work_order_and_ack_changes_the_alarm(void 
     /* Acknowledging an alarm that does not exist is refused with exit code 1. */
     const char *bad[] = {h_bin("steward"), "ack", "-c", r.cfg, "no_such_alarm", NULL};
     assert_int_equal(h_run(bad, h_path(r.e, "ack2.out"), 15000), 1);
+
+    /* Shelving over MQTT: an emergency alarm is refused; an urgent one is silenced, with its end
+     * (no simulator runs here, so the meter's comm fault is the urgent alarm at hand). */
+    const char *sh1 =
+        "{\"alarm\": \"fire_b2\", \"for\": \"1h\", \"by\": \"dave\", \"req\": \"s1\"}";
+    assert_int_equal(h_publish(r.e->mqtt_port, "steward/itest/cmd/shelve", sh1, strlen(sh1), 1, 0),
+                     0);
+    res = h_sub_wait(r.sub, "steward/itest/cmd/result", "req", "s1", 5000);
+    assert_non_null(res);
+    assert_non_null(strstr(res->payload, "\"ok\":false"));
+    assert_non_null(strstr(res->payload, "emergency"));
+    const char *sh2 =
+        "{\"alarm\": \"comm_main_meter\", \"for\": \"2h\", \"by\": \"dave\", \"req\": \"s2\"}";
+    assert_int_equal(h_publish(r.e->mqtt_port, "steward/itest/cmd/shelve", sh2, strlen(sh2), 1, 0),
+                     0);
+    res = h_sub_wait(r.sub, "steward/itest/cmd/result", "req", "s2", 5000);
+    assert_non_null(res);
+    assert_non_null(strstr(res->payload, "\"ok\":true"));
+    const struct h_msg *sh =
+        h_sub_wait(r.sub, "steward/itest/alarms/comm_main_meter", "state", "shelved", 5000);
+    assert_non_null(sh);
+    assert_non_null(strstr(sh->payload, "\"shelved_by\":\"dave\""));
+    assert_non_null(strstr(sh->payload, "\"shelved_until\":\""));
     stop_all(&r);
 }
 

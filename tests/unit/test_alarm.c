@@ -127,10 +127,41 @@ static void test_latched_fire_stays_until_acknowledged_after_clearing(void **st)
     assert_int_equal(a.state, ALARM_ACTIVE_ACK);
 }
 
+static void test_a_shelved_alarm_ignores_its_condition_until_unshelved(void **st)
+{
+    (void)st;
+    struct alarm_rt a = {0};
+    struct alarm_params p = {10000, 0, 0};
+    int64_t wake;
+    feed(&a, &p, 1, T, &wake);
+    assert_int_equal(feed(&a, &p, 1, T + 10000, &wake), ALARM_T_RAISED);
+    assert_int_equal(alarm_shelve(&a), ALARM_T_SHELVED);
+    assert_int_equal(a.state, ALARM_SHELVED);
+    assert_false(alarm_is_active(a.state));
+    assert_int_equal(feed(&a, &p, 0, T + 20000, &wake), ALARM_T_NONE);
+    assert_int_equal(feed(&a, &p, 1, T + 30000, &wake), ALARM_T_NONE);
+    assert_int_equal(wake, 0); /* no delay runs on the shelf */
+    assert_int_equal(alarm_ack(&a, &p), ALARM_T_NONE);
+    assert_int_equal(alarm_unshelve(&a), ALARM_T_UNSHELVED);
+    assert_int_equal(a.state, ALARM_NORMAL);
+    assert_int_equal(alarm_unshelve(&a), ALARM_T_NONE);
+    /* Evaluated afresh: the condition still present raises again, after its on_delay. */
+    assert_int_equal(feed(&a, &p, 1, T + 40000, &wake), ALARM_T_NONE);
+    assert_int_equal(feed(&a, &p, 1, T + 50000, &wake), ALARM_T_RAISED);
+    /* A latched alarm shelved forgets its latch. */
+    struct alarm_params latch = {0, 0, 1};
+    struct alarm_rt f = {0};
+    feed(&f, &latch, 1, T, &wake);
+    feed(&f, &latch, 0, T, &wake);
+    assert_true(f.condition_clear);
+    alarm_shelve(&f);
+    assert_false(f.condition_clear);
+}
+
 static void test_state_names_round_trip(void **st)
 {
     (void)st;
-    for (int s = ALARM_NORMAL; s <= ALARM_RTN_UNACK; s++) {
+    for (int s = ALARM_NORMAL; s <= ALARM_SHELVED; s++) {
         enum alarm_state back;
         assert_int_equal(alarm_state_parse(alarm_state_name((enum alarm_state)s), &back), 0);
         assert_int_equal(back, s);
@@ -148,6 +179,7 @@ int main(void)
         cmocka_unit_test(test_unknown_neither_raises_nor_clears),
         cmocka_unit_test(test_hysteresis_and_off_delay),
         cmocka_unit_test(test_latched_fire_stays_until_acknowledged_after_clearing),
+        cmocka_unit_test(test_a_shelved_alarm_ignores_its_condition_until_unshelved),
         cmocka_unit_test(test_state_names_round_trip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
