@@ -268,6 +268,14 @@ static int record(struct alarms *a, struct alarm *al, enum alarm_state from,
     log_msg(t == ALARM_T_RAISED ? LOG_WARN : LOG_INFO, "alarm: %s %s -> %s (%s)", al->id,
             alarm_state_name(from), alarm_state_name(al->rt.state), priority_name(al->priority));
 
+    if (t == ALARM_T_RAISED && flood_raise(&a->flood, clock_mono_ms()) == FLOOD_BEGAN) {
+        log_msg(LOG_WARN, "alarm: flood: %d alarms raised within 10 minutes", FLOOD_BEGIN);
+        json_t *fe = json_pack("{s:s, s:i, s:s}", "state", "begin", "alarms",
+                               flood_count(&a->flood, clock_mono_ms()), "window", "10m");
+        rc = fe ? journal_event(a->journal, "flood", fe) : ST_ERR_NOMEM;
+        json_decref(fe);
+        if (rc) return rc;
+    }
     if (t == ALARM_T_RAISED && al->priority < PRIO_WORKORDER_COUNT) {
         static const char *const sources[] = {"rule", "comm", "supervision"};
         struct wo_spec spec = {sources[al->kind], al->id,    al->asset,   al->location,
@@ -337,6 +345,12 @@ int alarms_process(struct alarms *a, int64_t now_mono, int64_t now_wall)
         }
     }
     int rc = ST_OK;
+    if (flood_tick(&a->flood, now_mono) == FLOOD_ENDED) {
+        log_msg(LOG_INFO, "alarm: flood over (%d alarms raised during it)", a->flood.raised_during);
+        json_t *fe = json_pack("{s:s, s:i}", "state", "end", "raised", a->flood.raised_during);
+        rc = fe ? journal_event(a->journal, "flood", fe) : ST_ERR_NOMEM;
+        json_decref(fe);
+    }
     for (size_t i = 0; i < a->n; i++) {
         struct alarm *al = &a->v[i];
         if (al->rt.state == ALARM_SHELVED && al->unshelve_mono <= now_mono && rc == ST_OK)
@@ -365,6 +379,8 @@ int64_t alarms_next_wake(const struct alarms *a)
         w = a->v[i].rt.state == ALARM_SHELVED ? a->v[i].unshelve_mono : 0;
         if (w && (next == 0 || w < next)) next = w;
     }
+    int64_t w = flood_next_wake(&a->flood);
+    if (w && (next == 0 || w < next)) next = w;
     return next;
 }
 

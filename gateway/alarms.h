@@ -9,7 +9,8 @@
  * when one of its delays expires, and every second when it reads the time (hour(), weekday()).
  * A transition is recorded through the journal in the caller's group transaction: the alarm row,
  * its retained message P/alarms/ID, an event on P/events, and for a raise of priority
- * emergency/urgent/normal a work order (workorders.h, one per dedup key).
+ * emergency/urgent/normal a work order (workorders.h, one per dedup key). Raises are counted for
+ * flood detection (flood.h): its beginning and end are events too.
  *
  * An operator may shelve an alarm (ISA-18.2) for a bounded time, SHELVE_MAX_MS at most: it is
  * then silent whatever its condition, and evaluated afresh when the time is up or it is unshelved.
@@ -25,6 +26,7 @@
 #include <stdint.h>
 
 #include "config/config.h"
+#include "gateway/flood.h"
 #include "rules/alarm.h"
 
 struct journal;
@@ -66,6 +68,7 @@ struct alarms {
     int has_time_rules;
     int64_t next_time_eval; /* monotonic */
     uint64_t transitions;   /* counter, for the log and tests */
+    struct flood flood;     /* raises per 10 minutes: flood events on P/events */
 };
 
 /* Builds the alarm list and the point dependencies. Returns 0 or ST_ERR_NOMEM. */
