@@ -43,7 +43,7 @@ all: $(PROGS)
 
 # Debian packages the build, the tests and the demo need. Run as root on a fresh Debian 12.
 DEB_PKGS := build-essential pkg-config libmodbus-dev libmosquitto-dev mosquitto mosquitto-clients \
-            libsqlite3-dev sqlite3 libconfig-dev libjansson-dev libcmocka-dev openssl
+            libsqlite3-dev sqlite3 libconfig-dev libjansson-dev libcmocka-dev openssl tzdata
 deps:
 	apt-get update
 	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(DEB_PKGS)

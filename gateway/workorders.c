@@ -113,6 +113,13 @@ static void doc_set_deadlines(json_t *doc, const struct sla_clock *c)
     journal_set_time(doc, "resolve_by", c->due[SLA_RESOLVE]);
 }
 
+static void doc_set_review(json_t *doc, const struct workorder *w)
+{
+    journal_set_time(doc, "next_review_at", w->next_review);
+    json_object_set_new(doc, "next_review",
+                        json_string(w->review_kind == REVIEW_NOON ? "noon" : "morning"));
+}
+
 static json_t *str_or_null(const char *s)
 {
     return s ? json_string(s) : json_null();
@@ -175,6 +182,8 @@ int wo_raise(struct wo_table *t, const struct wo_spec *spec, json_t *evidence, i
     json_object_set_new(w->doc, "occurrences", json_integer(1));
     json_object_set_new(w->doc, "evidence", evidence ? evidence : json_object());
     evidence = NULL;
+    w->next_review = review_first(now_ms, &w->review_kind);
+    doc_set_review(w->doc, w);
     rc = wo_persist(t, w, now_ms);
     if (rc == ST_OK) rc = wo_event(t, w, "created", NULL);
     if (rc == ST_OK)
@@ -254,15 +263,52 @@ static int wo_escalate(struct wo_table *t, struct workorder *w, int stage, int64
     return rc;
 }
 
+/* The daily review (review.h): the order, still unresolved, is raised again (republished) with
+ * what the review adds, and a `review` event says so. */
+static int wo_review(struct wo_table *t, struct workorder *w, int64_t now_ms)
+{
+    json_int_t n = json_integer_value(json_object_get(w->doc, "reviews")) + 1;
+    json_object_set_new(w->doc, "reviews", json_integer(n));
+    journal_set_time(w->doc, "last_review_at", now_ms);
+    json_t *ev = json_pack("{s:s, s:s, s:I}", "workorder", w->id, "review",
+                           w->review_kind == REVIEW_NOON ? "noon" : "morning", "reviews", n);
+    if (!ev) return ST_ERR_NOMEM;
+    if (w->review_kind == REVIEW_MORNING) { /* reported to the top of the ladder */
+        const char *top = sla_role(&t->cfg->sla, (int)t->cfg->sla.n_escalation);
+        json_object_set_new(w->doc, "reported_to", json_string(top));
+        json_object_set_new(ev, "reported_to", json_string(top));
+    } else { /* a deadline of 17:00 today, which escalates again if missed */
+        w->sla.due[SLA_RESOLVE] = review_deadline(now_ms);
+        w->sla.escalated &= ~(1u << SLA_RESOLVE);
+        json_t *esc = json_object_get(w->doc, "escalated");
+        for (size_t k = json_array_size(esc); k-- > 0;) {
+            const char *stage = json_string_value(json_array_get(esc, k));
+            if (stage && strcmp(stage, "resolve") == 0) json_array_remove(esc, k);
+        }
+        doc_set_deadlines(w->doc, &w->sla);
+        journal_set_time(ev, "resolve_by", w->sla.due[SLA_RESOLVE]);
+    }
+    w->next_review = review_after(now_ms);
+    w->review_kind = REVIEW_MORNING;
+    doc_set_review(w->doc, w);
+    int rc = wo_persist(t, w, now_ms);
+    if (rc == ST_OK) rc = journal_event(t->journal, "review", ev);
+    json_decref(ev);
+    log_msg(LOG_WARN, "workorder: %s unresolved at its daily review (%lld so far)", w->id,
+            (long long)n);
+    return rc;
+}
+
 int wo_tick(struct wo_table *t, int64_t now_ms)
 {
     for (size_t i = 0; i < t->n; i++) {
         struct workorder *w = &t->v[i];
-        int stage;
-        while ((stage = sla_overdue(&w->sla, w->status, now_ms)) >= 0) {
-            int rc = wo_escalate(t, w, stage, now_ms);
-            if (rc) return rc;
-        }
+        int stage, rc;
+        if (w->status < WO_RESOLVED && w->next_review && now_ms >= w->next_review &&
+            (rc = wo_review(t, w, now_ms)))
+            return rc;
+        while ((stage = sla_overdue(&w->sla, w->status, now_ms)) >= 0)
+            if ((rc = wo_escalate(t, w, stage, now_ms))) return rc;
     }
     return ST_OK;
 }
@@ -272,6 +318,8 @@ int64_t wo_next_due(const struct wo_table *t)
     int64_t next = 0;
     for (size_t i = 0; i < t->n; i++) {
         int64_t d = sla_next_due(&t->v[i].sla, t->v[i].status);
+        if (d && (next == 0 || d < next)) next = d;
+        d = t->v[i].status < WO_RESOLVED ? t->v[i].next_review : 0;
         if (d && (next == 0 || d < next)) next = d;
     }
     return next;
@@ -322,6 +370,11 @@ static int wo_restore_row(void *ctx, const char *id, const char *state, const ch
             if (json_is_string(v) && strcmp(json_string_value(v), sla_stage_name(k)) == 0)
                 w->sla.escalated |= 1u << k;
     }
+    w->next_review = doc_time(doc, "next_review_at");
+    const char *kind = json_string_value(json_object_get(doc, "next_review"));
+    w->review_kind = kind && strcmp(kind, "noon") == 0 ? REVIEW_NOON : REVIEW_MORNING;
+    if (!w->next_review)
+        w->next_review = review_first(doc_time(doc, "created_at"), &w->review_kind);
     json_object_del(doc, "seq"); /* a republication gets a new seq */
     w->doc = doc;
     return 0;

@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "config/config.h"
+#include "gateway/review.h"
 #include "gateway/sla.h"
 
 struct journal;
@@ -29,7 +30,9 @@ struct workorder {
     enum priority priority;
     int level; /* escalation level, 0 = first rung */
     struct sla_clock sla;
-    json_t *doc; /* owned; the published document */
+    int64_t next_review;          /* wall ms of the next daily review while unresolved (review.h) */
+    enum review_kind review_kind; /* what that review does */
+    json_t *doc;                  /* owned; the published document */
 };
 
 /* What raises an order. Strings are borrowed for the call. */

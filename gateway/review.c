@@ -1,0 +1,41 @@
+/* review.c - see review.h. */
+#include "gateway/review.h"
+
+#include <time.h>
+
+/* hh:mm local time, `days` days after the local day of ms. */
+static int64_t local_at(int64_t ms, int days, int hour, int min)
+{
+    time_t secs = (time_t)(ms / 1000);
+    struct tm tm;
+    localtime_r(&secs, &tm);
+    tm.tm_mday += days; /* mktime normalises the month and year */
+    tm.tm_hour = hour;
+    tm.tm_min = min;
+    tm.tm_sec = 0;
+    tm.tm_isdst = -1; /* whatever daylight saving time says on that day */
+    return (int64_t)mktime(&tm) * 1000;
+}
+
+int64_t review_first(int64_t created_ms, enum review_kind *kind)
+{
+    time_t secs = (time_t)(created_ms / 1000);
+    struct tm tm;
+    localtime_r(&secs, &tm);
+    if (tm.tm_hour < REVIEW_CUTOFF_HOUR) {
+        *kind = REVIEW_MORNING;
+        return local_at(created_ms, 1, REVIEW_MORNING_HOUR, REVIEW_MORNING_MIN);
+    }
+    *kind = REVIEW_NOON;
+    return local_at(created_ms, 1, REVIEW_NOON_HOUR, 0);
+}
+
+int64_t review_after(int64_t last_ms)
+{
+    return local_at(last_ms, 1, REVIEW_MORNING_HOUR, REVIEW_MORNING_MIN);
+}
+
+int64_t review_deadline(int64_t at_ms)
+{
+    return local_at(at_ms, 0, REVIEW_DEADLINE_HOUR, 0);
+}
