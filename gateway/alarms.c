@@ -224,8 +224,8 @@ static json_t *opt_str(const char *s)
 static int record(struct alarms *a, struct alarm *al, enum alarm_state from,
                   enum alarm_transition t, const char *by, int64_t now_wall)
 {
-    static const char *const tnames[] = {"none",  "raised",  "cleared",
-                                         "acked", "shelved", "unshelved"};
+    static const char *const tnames[] = {"none",    "raised",    "cleared",          "acked",
+                                         "shelved", "unshelved", "condition_cleared"};
     a->transitions++;
     json_t *doc =
         json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o}", "id", al->id, "state",
@@ -253,7 +253,9 @@ static int record(struct alarms *a, struct alarm *al, enum alarm_state from,
     json_decref(doc);
     if (rc) return rc;
 
-    json_t *ev = json_pack("{s:s, s:s, s:s, s:s, s:s}", "alarm", al->id, "transition", tnames[t],
+    const char *tname =
+        t == ALARM_T_LATCH && !al->rt.condition_clear ? "condition_returned" : tnames[t];
+    json_t *ev = json_pack("{s:s, s:s, s:s, s:s, s:s}", "alarm", al->id, "transition", tname,
                            "from", alarm_state_name(from), "to", alarm_state_name(al->rt.state),
                            "priority", priority_name(al->priority));
     if (!ev) return ST_ERR_NOMEM;

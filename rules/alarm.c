@@ -58,15 +58,16 @@ enum alarm_transition alarm_update(struct alarm_rt *a, const struct alarm_params
         if (a->condition_clear) {
             /* Latched and already clear: only an acknowledgement resets it, but if the
              * condition returns, it is no longer clear. */
-            if (raise == EXPR_TRUE) a->condition_clear = 0;
-            return ALARM_T_NONE;
+            if (raise != EXPR_TRUE) return ALARM_T_NONE;
+            a->condition_clear = 0;
+            return ALARM_T_LATCH;
         }
         if (!held(clear, &a->clear_pending_ms, p->off_delay_ms, now_ms, wake_ms))
             return ALARM_T_NONE;
         a->clear_pending_ms = 0;
         if (p->latch) {
-            a->condition_clear = 1;
-            return ALARM_T_NONE;
+            a->condition_clear = 1; /* reset possible now: the control room should know */
+            return ALARM_T_LATCH;
         }
         a->state = a->state == ALARM_ACTIVE_UNACK ? ALARM_RTN_UNACK : ALARM_NORMAL;
         return ALARM_T_CLEARED;

@@ -12,8 +12,9 @@
  * A shelved alarm ignores its condition; once unshelved it is evaluated afresh, so a condition
  * still present raises it again (with its on_delay).
  * A latched alarm (fire) never returns to normal by itself: when its condition clears it stays
- * where it is (condition_clear is set) and only an acknowledgement made while the condition is
- * clear returns it to normal; that acknowledgement is the reset.
+ * where it is (condition_clear is set, ALARM_T_LATCH says so) and only an acknowledgement made
+ * while the condition is clear returns it to normal; that acknowledgement is the reset. The
+ * condition coming back before the reset is ALARM_T_LATCH too (condition_clear is unset).
  *
  * Timing: a raise waits for the condition to hold continuously for on_delay; a clear waits for
  * the clear condition to hold for off_delay. An unknown evaluation (a point not good) neither
@@ -49,6 +50,7 @@ enum alarm_transition {
     ALARM_T_ACKED,     /* acknowledged: into active_ack or normal */
     ALARM_T_SHELVED,   /* into shelved */
     ALARM_T_UNSHELVED, /* out of shelved, into normal */
+    ALARM_T_LATCH,     /* a latched alarm's condition cleared or came back; state unchanged */
 };
 
 struct alarm_params {

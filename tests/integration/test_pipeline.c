@@ -223,6 +223,14 @@ static void test_zigbee_leak_raises_a_work_order_and_ack_changes_the_alarm(void 
         h_sub_wait(r.sub, "steward/itest/alarms/fire_b2", "acked_by", "bob", 5000);
     assert_non_null(f);
     assert_non_null(strstr(f->payload, "\"active_ack\""));
+    /* The smoke clears: the latched alarm stays active, and says a reset is now possible. */
+    const char *clear = "{\"smoke\": false}";
+    assert_int_equal(h_publish(r.e->mqtt_port, "zigbee2mqtt/b2_smoke", clear, strlen(clear), 1, 0),
+                     0);
+    const struct h_msg *l =
+        h_sub_wait(r.sub, "steward/itest/alarms/fire_b2", "latched", "true", 5000);
+    assert_non_null(l);
+    assert_non_null(strstr(l->payload, "\"active_ack\""));
     /* Acknowledging an alarm that does not exist is refused with exit code 1. */
     const char *bad[] = {h_bin("steward"), "ack", "-c", r.cfg, "no_such_alarm", NULL};
     assert_int_equal(h_run(bad, h_path(r.e, "ack2.out"), 15000), 1);

@@ -107,15 +107,22 @@ static void test_latched_fire_stays_until_acknowledged_after_clearing(void **st)
     assert_int_equal(feed(&a, &p, 1, T, &wake), ALARM_T_RAISED);
     assert_int_equal(alarm_ack(&a, &p), ALARM_T_ACKED);
     assert_int_equal(a.state, ALARM_ACTIVE_ACK);
-    assert_int_equal(feed(&a, &p, 0, T + 1, &wake), ALARM_T_NONE); /* smoke gone: still active */
+    /* Smoke gone: still active, but the control room is told a reset is now possible. */
+    assert_int_equal(feed(&a, &p, 0, T + 1, &wake), ALARM_T_LATCH);
     assert_int_equal(a.state, ALARM_ACTIVE_ACK);
     assert_true(a.condition_clear);
+    assert_int_equal(feed(&a, &p, 0, T + 1, &wake), ALARM_T_NONE); /* said once */
+    /* Smoke back before the reset: told too, and an acknowledgement no longer resets it. */
+    assert_int_equal(feed(&a, &p, 1, T + 1, &wake), ALARM_T_LATCH);
+    assert_false(a.condition_clear);
+    assert_int_equal(alarm_ack(&a, &p), ALARM_T_NONE);
+    assert_int_equal(feed(&a, &p, 0, T + 1, &wake), ALARM_T_LATCH);
     assert_int_equal(alarm_ack(&a, &p), ALARM_T_ACKED); /* the reset */
     assert_int_equal(a.state, ALARM_NORMAL);
 
     /* Unacknowledged, smoke comes and goes: still active_unack, one ack resets it. */
     assert_int_equal(feed(&a, &p, 1, T + 2, &wake), ALARM_T_RAISED);
-    assert_int_equal(feed(&a, &p, 0, T + 3, &wake), ALARM_T_NONE);
+    assert_int_equal(feed(&a, &p, 0, T + 3, &wake), ALARM_T_LATCH);
     assert_int_equal(a.state, ALARM_ACTIVE_UNACK);
     assert_int_equal(alarm_ack(&a, &p), ALARM_T_ACKED);
     assert_int_equal(a.state, ALARM_NORMAL);
