@@ -446,6 +446,21 @@ static int restore_row(void *ctx, const char *id, const char *state, const char 
 
 int alarms_restore(struct alarms *a, struct store *s)
 {
+    /* A flood that began before the restart must still end, or the control room waits for it:
+     * it is taken up again with no raises counted, so the first evaluation ends it unless raises
+     * come fast again. */
+    char *last = NULL;
+    if (store_event_last(s, "flood", &last) == ST_OK) {
+        json_error_t jerr;
+        json_t *ev = json_loads(last, 0, &jerr);
+        const char *state = json_string_value(json_object_get(ev, "state"));
+        if (state && strcmp(state, "begin") == 0) {
+            a->flood.active = 1;
+            a->flood.raised_during = (int)json_integer_value(json_object_get(ev, "alarms"));
+        }
+        json_decref(ev);
+        free(last);
+    }
     return store_alarm_each(s, restore_row, a);
 }
 

@@ -46,5 +46,6 @@ int64_t flood_next_wake(const struct flood *f)
             t[k] = t[k - 1];
             t[k - 1] = x;
         }
-    return n >= FLOOD_END ? t[FLOOD_END - 1] + FLOOD_WINDOW_MS : 0;
+    /* Taken up after a restart with fewer raises than it takes to last: it can end now. */
+    return n >= FLOOD_END ? t[FLOOD_END - 1] + FLOOD_WINDOW_MS : 1;
 }

@@ -30,9 +30,10 @@ int64_t review_first(int64_t created_ms, enum review_kind *kind)
     return local_at(created_ms, 1, REVIEW_NOON_HOUR, 0);
 }
 
-int64_t review_after(int64_t last_ms)
+int64_t review_after(int64_t ms)
 {
-    return local_at(last_ms, 1, REVIEW_MORNING_HOUR, REVIEW_MORNING_MIN);
+    int64_t today = local_at(ms, 0, REVIEW_MORNING_HOUR, REVIEW_MORNING_MIN);
+    return today > ms ? today : local_at(ms, 1, REVIEW_MORNING_HOUR, REVIEW_MORNING_MIN);
 }
 
 int64_t review_deadline(int64_t at_ms)

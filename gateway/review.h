@@ -5,7 +5,8 @@
  *   meeting next day (at REVIEW_MORNING, 08:30) and reported to the general manager. One raised
  *   at or after 17:00 and not resolved by 12:00 next day is raised again at 12:00 with a deadline
  *   of 17:00 that day. An order still unresolved after its review is reviewed again every
- *   following morning.
+ *   following morning. A review held late (the gateway was down) keeps the standard's times: a
+ *   noon review's deadline is 17:00 of the day it was due, which may have passed already.
  *
  * Times are wall-clock milliseconds; "day", "17:00" and the rest are in the process's local time
  * zone, which `steward run` sets from site.timezone. Pure functions.
@@ -28,8 +29,9 @@ enum review_kind {
 
 /* The first review of an order created at created_ms, and its kind. */
 int64_t review_first(int64_t created_ms, enum review_kind *kind);
-/* The review after one held at last_ms: the next morning. */
-int64_t review_after(int64_t last_ms);
+/* The review after one held at ms (perhaps late, after a restart): the first REVIEW_MORNING
+ * strictly after ms, today's if it is still to come. */
+int64_t review_after(int64_t ms);
 /* 17:00 local on the day of at_ms: the deadline a noon review sets. */
 int64_t review_deadline(int64_t at_ms);
 

@@ -48,6 +48,7 @@ const char *const store_stmt_sql[S_COUNT] = {
     [S_WO_EACH_OPEN] = "SELECT id, status, json FROM workorders WHERE open = 1 ORDER BY id",
     [S_WO_GET] = "SELECT json FROM workorders WHERE id = ?",
     [S_EVENT_ADD] = "INSERT OR REPLACE INTO events(seq, type, json, ts_ms) VALUES(?,?,?,?)",
+    [S_EVENT_LAST] = "SELECT json FROM events WHERE type = ? ORDER BY seq DESC LIMIT 1",
     [S_DEVICE_PUT] = "INSERT OR REPLACE INTO devices(id, quality, since_ms) VALUES(?,?,?)",
     [S_DEVICE_EACH] = "SELECT id, quality, since_ms FROM devices ORDER BY id",
 };
@@ -240,6 +241,22 @@ int store_alarm_each(struct store *s, store_row_fn fn, void *ctx)
 int store_wo_each_open(struct store *s, store_row_fn fn, void *ctx)
 {
     return each_row(s, s->st[S_WO_EACH_OPEN], fn, ctx, 0);
+}
+
+int store_event_last(struct store *s, const char *type, char **json)
+{
+    sqlite3_stmt *st = s->st[S_EVENT_LAST];
+    sqlite3_bind_text(st, 1, type, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st), ret;
+    if (rc == SQLITE_ROW) {
+        *json = strdup((const char *)sqlite3_column_text(st, 0));
+        ret = *json ? ST_OK : ST_ERR_NOMEM;
+    } else {
+        ret = rc == SQLITE_DONE ? ST_ERR_NOTFOUND : store_db_fail(s, "reading an event");
+    }
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return ret;
 }
 
 int store_wo_get(struct store *s, const char *id, char **json)

@@ -75,7 +75,9 @@ typedef int (*store_outbox_fn)(void *ctx, int64_t id, const char *topic, const v
 int store_outbox_pending(struct store *s, int64_t after_id, size_t limit, store_outbox_fn fn,
                          void *ctx);
 
-/* Marks row id delivered (PUBACK received). Delivered rows are deleted. */
+/* Marks row id delivered (PUBACK received). Delivered rows are deleted. While the store is
+ * failing this is not held (only alarms and work orders are worth the memory): the row stays and
+ * is published again later, which at-least-once delivery allows. */
 int store_outbox_delivered(struct store *s, int64_t id);
 
 /* Number of undelivered rows, or a negative error. */
@@ -105,6 +107,9 @@ int store_wo_get(struct store *s, const char *id, char **json);
 
 /* ---- events (alarm transitions, escalations, comm faults, restarts) ---- */
 int store_event_add(struct store *s, int64_t seq, const char *type, const char *json);
+/* Copies the JSON of the latest committed event of this type into *json (caller frees).
+ * ST_ERR_NOTFOUND if none. */
+int store_event_last(struct store *s, const char *type, char **json);
 
 /* ---- devices: last known communication quality, for `steward status` ---- */
 int store_device_put(struct store *s, const char *id, const char *quality, int64_t since_ms);

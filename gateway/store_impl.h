@@ -23,6 +23,7 @@ enum stmt_id {
     S_WO_EACH_OPEN,
     S_WO_GET,
     S_EVENT_ADD,
+    S_EVENT_LAST,
     S_DEVICE_PUT,
     S_DEVICE_EACH,
     S_COUNT

@@ -228,6 +228,10 @@ int wo_set_status(struct wo_table *t, const char *id, const char *status, const 
     snprintf(key, sizeof(key), "%s_at", wo_status_name(st));
     journal_set_time(w->doc, key, now_ms);
     if (st == WO_RESOLVED) journal_set_time(w->doc, "follow_up_due", now_ms + FOLLOW_UP_MS);
+    if (st >= WO_RESOLVED) { /* no more daily reviews */
+        json_object_del(w->doc, "next_review_at");
+        json_object_del(w->doc, "next_review");
+    }
     if (note) json_object_set_new(w->doc, "note", json_string(note));
     if (by) json_object_set_new(w->doc, "updated_by", json_string(by));
     int rc = wo_persist(t, w, now_ms);
@@ -277,8 +281,10 @@ static int wo_review(struct wo_table *t, struct workorder *w, int64_t now_ms)
         const char *top = sla_role(&t->cfg->sla, (int)t->cfg->sla.n_escalation);
         json_object_set_new(w->doc, "reported_to", json_string(top));
         json_object_set_new(ev, "reported_to", json_string(top));
-    } else { /* a deadline of 17:00 today, which escalates again if missed */
-        w->sla.due[SLA_RESOLVE] = review_deadline(now_ms);
+    } else { /* a deadline of 17:00 that day: a new resolve deadline, which escalates if missed
+              * (`escalated` lists the stages whose current deadline was missed; the events on
+              * P/events are the history) */
+        w->sla.due[SLA_RESOLVE] = review_deadline(w->next_review); /* the day it was due */
         w->sla.escalated &= ~(1u << SLA_RESOLVE);
         json_t *esc = json_object_get(w->doc, "escalated");
         for (size_t k = json_array_size(esc); k-- > 0;) {
@@ -373,8 +379,10 @@ static int wo_restore_row(void *ctx, const char *id, const char *state, const ch
     w->next_review = doc_time(doc, "next_review_at");
     const char *kind = json_string_value(json_object_get(doc, "next_review"));
     w->review_kind = kind && strcmp(kind, "noon") == 0 ? REVIEW_NOON : REVIEW_MORNING;
-    if (!w->next_review)
+    if (!w->next_review) { /* stored before reviews existed: reviewed at once if overdue */
         w->next_review = review_first(doc_time(doc, "created_at"), &w->review_kind);
+        if (w->next_review < clock_wall_ms()) w->review_kind = REVIEW_MORNING;
+    }
     json_object_del(doc, "seq"); /* a republication gets a new seq */
     w->doc = doc;
     return 0;

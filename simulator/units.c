@@ -73,7 +73,8 @@ size_t sim_units_garbage(const uint8_t *pdu, uint8_t *out)
     /* A read reply whose byte count disagrees with the registers asked for: well framed, so the
      * client reads it whole, and wrong, so it must refuse it. */
     int asked = pdu[3] << 8 | pdu[4];
-    int words = asked > 1 ? asked - 1 : asked + 1;
+    if (asked > MODBUS_MAX_READ_REGISTERS) asked = MODBUS_MAX_READ_REGISTERS; /* any request */
+    int words = asked > 1 ? asked - 1 : asked + 1; /* at most 124 words: 250 bytes of 256 */
     out[0] = pdu[0];
     out[1] = (uint8_t)(2 * words);
     for (int k = 0; k < 2 * words; k++)

@@ -94,6 +94,12 @@ static void test_a_chattering_leak_sensor_raises_a_flood_event_and_its_end(void 
     assert_int_equal(store_outbox_pending(store, 0, 1000, count_floods, &c), 0);
     assert_int_equal(c.begin, 1);
     assert_int_equal(c.end, 0);
+    /* A restart in the middle of the flood: the new process takes it up, so it still ends. */
+    alarms_cleanup(&al);
+    assert_int_equal(alarms_init(&al, cfg, pts, &j, &wos), ST_OK);
+    assert_int_equal(alarms_restore(&al, store), ST_OK);
+    assert_true(al.flood.active);
+    assert_int_equal(alarms_next_wake(&al) <= clock_mono_ms(), 1); /* due at once */
     /* The sensor settles: the flood ends once fewer than 5 raises are within the window. */
     for (int i = 0; i < 20; i++) {
         clock_advance(MIN);

@@ -111,6 +111,9 @@ static void test_the_review_times_of_the_standard(void **st)
     assert_int_equal(review_deadline(at("2026-12-01T04:00:00.000Z")),
                      at("2026-12-01T09:00:00.000Z"));
     assert_int_equal(review_after(at("2026-12-01T04:00:00.000Z")), at("2026-12-02T00:30:00.000Z"));
+    /* A review held late, at 01:00 (the gateway was down at 08:30 the day before), is followed by
+     * the same morning's review, not the next day's. */
+    assert_int_equal(review_after(at("2026-11-30T17:00:00.000Z")), at("2026-12-01T00:30:00.000Z"));
 }
 
 static void test_a_daytime_order_unresolved_is_reported_to_the_general_manager(void **state)

@@ -10,6 +10,7 @@
 #include "config/config.h"
 #include "gateway/error.h"
 #include "simulator/scenario.h"
+#include "simulator/units.h"
 #include "simulator/values.h"
 #include "simulator/world.h"
 
@@ -134,6 +135,19 @@ static void test_device_faults_follow_the_timeline(void **st)
     assert_non_null(strstr(err, "f:1:"));
 }
 
+static void test_garbage_replies_stay_within_their_buffer(void **st)
+{
+    (void)st;
+    uint8_t out[256];
+    const uint8_t big[5] = {3, 0, 0, 0xFF, 0xFF}; /* a foreign client asks for 65535 registers */
+    size_t n = sim_units_garbage(big, out);
+    assert_true(n <= sizeof(out));
+    assert_int_equal(out[1], n - 2); /* the byte count it claims is the bytes it carries */
+    const uint8_t one[5] = {4, 0, 0, 0, 1};
+    n = sim_units_garbage(one, out);
+    assert_int_equal(out[1], 4); /* asked for 1 register, given 2 */
+}
+
 static void test_values_are_plausible_and_deterministic(void **st)
 {
     (void)st;
@@ -159,6 +173,7 @@ int main(void)
         cmocka_unit_test(test_targets_glob_and_kinds),
         cmocka_unit_test(test_timeline_applies_steps_at_simulated_time),
         cmocka_unit_test(test_device_faults_follow_the_timeline),
+        cmocka_unit_test(test_garbage_replies_stay_within_their_buffer),
         cmocka_unit_test(test_values_are_plausible_and_deterministic),
     };
     return cmocka_run_group_tests(tests, load, unload);
