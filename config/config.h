@@ -19,6 +19,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "config/schedule.h"
+
 struct expr; /* rules/expr.h */
 
 /* Alarm priorities, most severe first. Emergency, urgent and normal raise work orders. */
@@ -140,6 +142,7 @@ struct cfg_sla {
 
 struct cfg_maintenance {
     char *id, *asset, *every, *at, *category, *title, *location;
+    struct schedule when; /* every + at, parsed (schedule.h) */
     int line;
 };
 

@@ -237,5 +237,10 @@ void config_load_maintenance(struct reader *r, const config_setting_t *root, str
         rd_str(r, g, "category", 1, NULL, what, &m->category);
         rd_str(r, g, "title", 1, NULL, what, &m->title);
         rd_str(r, g, "location", 0, NULL, what, &m->location);
+        const char *why = NULL;
+        if (m->every && schedule_parse(m->every, m->at, &m->when, &why) != 0) {
+            const config_setting_t *at = config_setting_get_member(g, "at");
+            rd_error(r, at ? at : g, "%s: at = \"%s\": %s", what, m->at ? m->at : "", why);
+        }
     }
 }

@@ -8,6 +8,7 @@
 #include "gateway/error.h"
 #include "gateway/journal.h"
 #include "gateway/log.h"
+#include "gateway/maintenance.h"
 #include "gateway/mqtt_link.h"
 #include "gateway/points.h"
 #include "gateway/quality.h"
@@ -61,6 +62,7 @@ struct gateway {
     uint64_t bad_payloads;
     struct log_complain payload_complain;
     int64_t next_supervise;
+    struct maintenance maint;
     int failed; /* a change could not even be recorded: stop, let the supervisor restart us */
 };
 
@@ -265,6 +267,7 @@ static int gateway_open(struct gateway *g, const struct config *cfg)
     g->cmds = (struct commands){&g->alarms, &g->wos, &g->journal, 0};
     if ((rc = wo_restore(&g->wos, g->store)) || (rc = alarms_restore(&g->alarms, g->store)))
         return rc;
+    if ((rc = maintenance_init(&g->maint, cfg, &g->wos, g->store, clock_wall_ms()))) return rc;
     snprintf(g->cmd_prefix, sizeof(g->cmd_prefix), "%s/cmd/", cfg->upstream.topic_prefix);
     g->cmd_prefix_len = strlen(g->cmd_prefix);
     if ((rc = collect_topics(g))) return rc;
@@ -304,6 +307,7 @@ static void gateway_close(struct gateway *g)
     mqtt_link_free(g->sensor_link);
     queue_free(g->queue);
     alarms_cleanup(&g->alarms);
+    maintenance_cleanup(&g->maint);
     wo_cleanup(&g->wos);
     points_free(g->pts);
     store_close(g->store);
@@ -325,6 +329,8 @@ static void iterate(struct gateway *g, const sigset_t *unblocked)
     wake = earliest(wake, alarms_next_wake(&g->alarms));
     wake = earliest(wake, store_retry_at(g->store));
     int64_t due = wo_next_due(&g->wos);
+    if (due) wake = earliest(wake, now + (due - clock_wall_ms()));
+    due = maintenance_next_due(&g->maint);
     if (due) wake = earliest(wake, now + (due - clock_wall_ms()));
     wake = earliest(wake, mqtt_link_tick(g->up.link, now));
     if (g->sensor_link) wake = earliest(wake, mqtt_link_tick(g->sensor_link, now));
@@ -348,6 +354,7 @@ static void iterate(struct gateway *g, const sigset_t *unblocked)
     int64_t wall = clock_wall_ms();
     note_store_error(g, alarms_process(&g->alarms, now, wall), "recording an alarm");
     note_store_error(g, wo_tick(&g->wos, wall), "escalating a work order");
+    note_store_error(g, maintenance_tick(&g->maint, wall), "raising planned maintenance");
     if (g->failed) return;
     /* Group commit: one fsync for everything this iteration wrote, then publish it. A failed
      * commit is held by the store and retried; P/status tells the control room meanwhile. */

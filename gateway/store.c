@@ -243,6 +243,17 @@ int store_wo_each_open(struct store *s, store_row_fn fn, void *ctx)
     return each_row(s, s->st[S_WO_EACH_OPEN], fn, ctx, 0);
 }
 
+int store_mark_get(struct store *s, const char *name, int64_t *out)
+{
+    sqlite3_stmt *st = s->st[S_COUNTER_GET];
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    *out = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? ST_OK : store_db_fail(s, "reading a mark");
+}
+
 int store_event_last(struct store *s, const char *type, char **json)
 {
     sqlite3_stmt *st = s->st[S_EVENT_LAST];

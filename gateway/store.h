@@ -59,6 +59,11 @@ int64_t store_retry_at(const struct store *s); /* monotonic ms of the next retry
 int store_next_seq(struct store *s, int64_t *out);
 int store_next_wo_number(struct store *s, int64_t *out);
 
+/* Named marks (e.g. "maintenance:ID" = the last occurrence raised), in the counters table.
+ * store_mark_get reads the committed value (0 when none); store_mark_put writes in the group. */
+int store_mark_get(struct store *s, const char *name, int64_t *out);
+int store_mark_put(struct store *s, const char *name, int64_t value);
+
 /* ---- outbox ---- */
 
 /* Queues a message. payload may be empty (len 0: clears a retained topic). *id (may be NULL)

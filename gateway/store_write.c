@@ -245,6 +245,13 @@ static int counter_next(struct store *s, enum counter k, int64_t *out)
     return rc;
 }
 
+int store_mark_put(struct store *s, const char *name, int64_t value)
+{
+    struct op o = {.kind = OP_COUNTER, .n = value};
+    int rc = op_text(&o, 0, name);
+    return rc ? rc : write_op(s, &o, NULL);
+}
+
 int store_next_seq(struct store *s, int64_t *out)
 {
     return counter_next(s, C_SEQ, out);

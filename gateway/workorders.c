@@ -182,8 +182,11 @@ int wo_raise(struct wo_table *t, const struct wo_spec *spec, json_t *evidence, i
     json_object_set_new(w->doc, "occurrences", json_integer(1));
     json_object_set_new(w->doc, "evidence", evidence ? evidence : json_object());
     evidence = NULL;
-    w->next_review = review_first(now_ms, &w->review_kind);
-    doc_set_review(w->doc, w);
+    /* The daily review is for repair orders; planned maintenance has its own calendar. */
+    if (strcmp(spec->source, "maintenance") != 0) {
+        w->next_review = review_first(now_ms, &w->review_kind);
+        doc_set_review(w->doc, w);
+    }
     rc = wo_persist(t, w, now_ms);
     if (rc == ST_OK) rc = wo_event(t, w, "created", NULL);
     if (rc == ST_OK)
@@ -379,7 +382,9 @@ static int wo_restore_row(void *ctx, const char *id, const char *state, const ch
     w->next_review = doc_time(doc, "next_review_at");
     const char *kind = json_string_value(json_object_get(doc, "next_review"));
     w->review_kind = kind && strcmp(kind, "noon") == 0 ? REVIEW_NOON : REVIEW_MORNING;
-    if (!w->next_review) { /* stored before reviews existed: reviewed at once if overdue */
+    const char *source = json_string_value(json_object_get(doc, "source"));
+    int planned = source && strcmp(source, "maintenance") == 0;
+    if (!w->next_review && !planned) { /* stored before reviews existed: at once if overdue */
         w->next_review = review_first(doc_time(doc, "created_at"), &w->review_kind);
         if (w->next_review < clock_wall_ms()) w->review_kind = REVIEW_MORNING;
     }
