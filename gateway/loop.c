@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define TRIM_EVERY_MS 60000 /* how often the store is checked against storage.max_size */
 #define QUEUE_BATCHES 4096
 #define SUPERVISE_MS 1000
 #define MAX_WAIT_MS 1000
@@ -63,6 +64,7 @@ struct gateway {
     struct log_complain payload_complain;
     int64_t next_supervise;
     struct maintenance maint;
+    int64_t next_trim; /* monotonic: the store is kept within storage.max_size this often */
     int failed; /* a change could not even be recorded: stop, let the supervisor restart us */
 };
 
@@ -355,6 +357,10 @@ static void iterate(struct gateway *g, const sigset_t *unblocked)
     note_store_error(g, alarms_process(&g->alarms, now, wall), "recording an alarm");
     note_store_error(g, wo_tick(&g->wos, wall), "escalating a work order");
     note_store_error(g, maintenance_tick(&g->maint, wall), "raising planned maintenance");
+    if (now >= g->next_trim) {
+        g->next_trim = now + TRIM_EVERY_MS;
+        note_store_error(g, store_trim(g->store, g->cfg->storage.max_size), "trimming the store");
+    }
     if (g->failed) return;
     /* Group commit: one fsync for everything this iteration wrote, then publish it. A failed
      * commit is held by the store and retried; P/status tells the control room meanwhile. */

@@ -64,6 +64,15 @@ int store_next_wo_number(struct store *s, int64_t *out);
 int store_mark_get(struct store *s, const char *name, int64_t *out);
 int store_mark_put(struct store *s, const char *name, int64_t value);
 
+/*
+ * Keeps the file within max_bytes (storage.max_size) of pages in use: when over, removes the
+ * oldest history, events first, then work orders closed longest ago, down to 90 % of it, inside
+ * the current group. Alarms, open work orders and the outbox are never removed, so the file can
+ * stay over when they alone exceed it (logged). Freed pages are reused by later writes. Does
+ * nothing while failing. Returns 0 or ST_ERR_NOMEM.
+ */
+int store_trim(struct store *s, int64_t max_bytes);
+
 /* ---- outbox ---- */
 
 /* Queues a message. payload may be empty (len 0: clears a retained topic). *id (may be NULL)

@@ -24,6 +24,9 @@ enum stmt_id {
     S_WO_GET,
     S_EVENT_ADD,
     S_EVENT_LAST,
+    S_TRIM_EVENTS,
+    S_TRIM_WOS,
+    S_USED_PAGES,
     S_DEVICE_PUT,
     S_DEVICE_EACH,
     S_COUNT
@@ -43,7 +46,9 @@ enum op_kind {
     OP_ALARM_PUT,
     OP_WO_PUT,
     OP_EVENT_ADD,
-    OP_DEVICE_PUT
+    OP_DEVICE_PUT,
+    OP_TRIM_EVENTS, /* the n oldest events */
+    OP_TRIM_WOS     /* the n closed or cancelled work orders updated longest ago */
 };
 
 struct op {

@@ -12,7 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define STORE_RETRY_MS 1000 /* while failing, the held changes are written again this often */
+#define STORE_TRIM_BATCH 500 /* rows removed per statement when over max_size */
+#define STORE_RETRY_MS 1000  /* while failing, the held changes are written again this often */
 /* The ops array doubles from 64, so it reaches exactly STORE_HELD_MAX only if that is 64 * 2^k. */
 _Static_assert(STORE_HELD_MAX >= 64 && (STORE_HELD_MAX & (STORE_HELD_MAX - 1)) == 0,
                "STORE_HELD_MAX must be a power of two");
@@ -56,6 +57,8 @@ static int op_exec(struct store *s, const struct op *o, int64_t *rowid)
         [OP_WO_PUT] = "recording a work order",
         [OP_EVENT_ADD] = "recording an event",
         [OP_DEVICE_PUT] = "recording a device state",
+        [OP_TRIM_EVENTS] = "removing old events",
+        [OP_TRIM_WOS] = "removing old closed work orders",
     };
     sqlite3_stmt *st = NULL;
     switch (o->kind) {
@@ -96,6 +99,14 @@ static int op_exec(struct store *s, const struct op *o, int64_t *rowid)
         sqlite3_bind_text(st, 2, o->t[0], -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 3, o->t[1], -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 4, o->at_ms);
+        break;
+    case OP_TRIM_EVENTS: /* how many */
+        st = s->st[S_TRIM_EVENTS];
+        sqlite3_bind_int64(st, 1, o->n);
+        break;
+    case OP_TRIM_WOS: /* how many */
+        st = s->st[S_TRIM_WOS];
+        sqlite3_bind_int64(st, 1, o->n);
         break;
     case OP_DEVICE_PUT: /* id, quality, since_ms */
         st = s->st[S_DEVICE_PUT];
@@ -320,4 +331,43 @@ int store_device_put(struct store *s, const char *id, const char *quality, int64
     int rc;
     if ((rc = op_text(&o, 0, id)) || (rc = op_text(&o, 1, quality))) return rc;
     return write_op(s, &o, NULL);
+}
+
+/* Bytes of the file in use (pages not on the free list), as this connection sees it. */
+static int64_t used_bytes(struct store *s)
+{
+    sqlite3_stmt *st = s->st[S_USED_PAGES];
+    int64_t used = -1;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        used = sqlite3_column_int64(st, 0) * sqlite3_column_int64(st, 1);
+    sqlite3_reset(st);
+    return used;
+}
+
+int store_trim(struct store *s, int64_t max_bytes)
+{
+    if (s->read_only || s->failing || max_bytes <= 0) return ST_OK;
+    int64_t used = used_bytes(s), target = max_bytes / 10 * 9;
+    if (used < 0 || used <= max_bytes) return ST_OK;
+    int64_t events = 0, wos = 0;
+    /* History first: the oldest events, then the work orders closed longest ago. Alarms, open
+     * work orders and the outbox are never removed. */
+    for (int kind = OP_TRIM_EVENTS; kind <= OP_TRIM_WOS && used > target; kind++) {
+        for (int round = 0; round < 1000 && used > target; round++) {
+            int64_t before = sqlite3_total_changes64(s->db);
+            struct op o = {.kind = (enum op_kind)kind, .n = STORE_TRIM_BATCH};
+            int rc = write_op(s, &o, NULL);
+            if (rc) return rc;
+            int64_t gone = sqlite3_total_changes64(s->db) - before;
+            if (s->failing || gone <= 0) break;
+            *(kind == OP_TRIM_EVENTS ? &events : &wos) += gone;
+            used = used_bytes(s);
+        }
+    }
+    log_msg(used > max_bytes ? LOG_WARN : LOG_INFO,
+            "store: over storage.max_size (%lld bytes): removed the %lld oldest events and %lld "
+            "closed work orders; %lld bytes in use%s",
+            (long long)max_bytes, (long long)events, (long long)wos, (long long)used,
+            used > max_bytes ? " (alarms, open work orders and the outbox are never removed)" : "");
+    return ST_OK;
 }

@@ -292,6 +292,73 @@ static void test_a_group_larger_than_the_hold_limit_is_committed_in_parts(void *
     store_close(s);
 }
 
+/* Bytes of the database file in use, read from a second connection after a commit. */
+static long long used_bytes(const char *path)
+{
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    long long used = -1;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db,
+                                        "SELECT (SELECT page_count FROM pragma_page_count()) - "
+                                        "(SELECT freelist_count FROM pragma_freelist_count()), "
+                                        "(SELECT page_size FROM pragma_page_size())",
+                                        -1, &st, NULL),
+                     SQLITE_OK);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        used = sqlite3_column_int64(st, 0) * sqlite3_column_int64(st, 1);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return used;
+}
+
+static void test_max_size_removes_the_oldest_history_and_never_an_open_order(void **state)
+{
+    struct fx *f = *state;
+    struct store *s;
+    assert_int_equal(store_open(f->path, 0, &s), ST_OK);
+    char json[400];
+    memset(json, 'x', sizeof(json) - 1);
+    json[sizeof(json) - 1] = '\0';
+    assert_int_equal(store_wo_put(s, "WO-old", "k0", "closed", 0, json), ST_OK);
+    assert_int_equal(store_wo_put(s, "WO-open", "k1", "open", 1, json), ST_OK);
+    assert_int_equal(store_alarm_put(s, "leak", "active_unack", json), ST_OK);
+    assert_int_equal(store_outbox_add(s, "p/alarms/leak", json, 10, 1, 1, NULL), ST_OK);
+    assert_int_equal(store_commit(s), ST_OK);
+    for (int i = 1; i <= 3000; i++) {
+        assert_int_equal(store_event_add(s, i, "alarm", json), ST_OK);
+        if (i % 500 == 0) assert_int_equal(store_commit(s), ST_OK);
+    }
+    long long before = used_bytes(f->path);
+    assert_true(before > 1000000); /* about 1.2 MB of events */
+    assert_int_equal(store_trim(s, 400 * 1024), ST_OK);
+    assert_int_equal(store_commit(s), ST_OK);
+    long long after = used_bytes(f->path);
+    assert_true(after <= 400 * 1024);
+    /* The newest events stayed; the oldest went. */
+    char *last = NULL;
+    assert_int_equal(store_event_last(s, "alarm", &last), ST_OK);
+    free(last);
+    int n = 0;
+    assert_int_equal(store_wo_each_open(s, count_rows, &n), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(store_outbox_count(s), 1);
+    /* Only the open order, the alarm and the outbox left: over a tiny limit, still kept. */
+    assert_int_equal(store_trim(s, 4096), ST_OK);
+    assert_int_equal(store_commit(s), ST_OK);
+    n = 0;
+    assert_int_equal(store_wo_each_open(s, count_rows, &n), 0);
+    assert_int_equal(n, 1);
+    n = 0;
+    assert_int_equal(store_alarm_each(s, count_rows, &n), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(store_outbox_count(s), 1);
+    char *gone = NULL;
+    assert_int_equal(store_wo_get(s, "WO-old", &gone), ST_ERR_NOTFOUND);
+    assert_int_equal(store_event_last(s, "alarm", &gone), ST_ERR_NOTFOUND);
+    store_close(s);
+}
+
 static void test_a_newer_schema_is_refused(void **state)
 {
     struct fx *f = *state;
@@ -320,6 +387,8 @@ int main(void)
             test_a_failed_write_is_held_and_written_when_the_disk_takes_it, setup, teardown),
         cmocka_unit_test_setup_teardown(
             test_a_group_larger_than_the_hold_limit_is_committed_in_parts, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_max_size_removes_the_oldest_history_and_never_an_open_order, setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_newer_schema_is_refused, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
