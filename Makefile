@@ -70,9 +70,11 @@ $(BUILD)/steward: $(BUILD)/gateway/main.o $(LIB)
 $(BUILD)/steward-sim: $(SIM_OBJ) $(LIB)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-# Unit tests link the library and the simulator's modules (all but its main).
+# Unit tests link the library, the simulator's modules (all but its main) and their helpers.
 SIM_LIB_OBJ := $(filter-out $(BUILD)/simulator/sim.o,$(SIM_OBJ))
-$(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(SIM_LIB_OBJ) $(LIB)
+UNIT_HELP_SRC := $(filter-out tests/unit/test_%.c,$(wildcard tests/unit/*.c))
+UNIT_HELP_OBJ := $(UNIT_HELP_SRC:%.c=$(BUILD)/%.o)
+$(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(UNIT_HELP_OBJ) $(SIM_LIB_OBJ) $(LIB)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 
 $(BUILD)/tests/integration/%: $(BUILD)/tests/integration/%.o $(HARN_OBJ) $(LIB)

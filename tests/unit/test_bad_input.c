@@ -21,15 +21,11 @@
 
 #include "adapters/mqtt_sensors.h"
 #include "config/config.h"
-#include "gateway/alarms.h"
 #include "gateway/clock.h"
 #include "gateway/commands.h"
 #include "gateway/error.h"
-#include "gateway/journal.h"
-#include "gateway/points.h"
-#include "gateway/store.h"
-#include "gateway/workorders.h"
 #include "rules/expr.h"
+#include "tests/unit/site_fixture.h"
 
 #define SEED 0x5eed5eedULL
 
@@ -243,28 +239,15 @@ static void test_mutated_commands_are_all_answered(void **st)
 {
     (void)st;
     clock_set_fake(1795356191208LL);
-    struct config *cfg = NULL;
-    assert_int_equal(config_load("config/examples/demo.cfg", &cfg, NULL), ST_OK);
-    char dir[] = "/tmp/steward-cmd-XXXXXX", db[64];
-    assert_non_null(mkdtemp(dir));
-    snprintf(db, sizeof(db), "%s/c.db", dir);
-    struct store *store;
-    assert_int_equal(store_open(db, 0, &store), ST_OK);
-    struct journal j = {store, cfg->upstream.topic_prefix};
-    struct points *pts = points_new(cfg);
-    assert_non_null(pts);
-    struct wo_table wos;
-    wo_init(&wos, cfg, &j);
-    struct alarms al;
-    assert_int_equal(alarms_init(&al, cfg, pts, &j, &wos), ST_OK);
-    struct commands c = {&al, &wos, &j, 0};
-    int leak = config_point_find(cfg, "leak_pump");
+    struct site *s = site_new();
+    struct commands c = {&s->al, &s->wos, &s->j, 0};
+    int leak = config_point_find(s->cfg, "leak_pump");
     assert_true(leak >= 0);
-    points_set(pts, leak, 1, 0, clock_wall_ms(), clock_mono_ms());
-    alarms_point_changed(&al, leak);
-    assert_int_equal(alarms_process(&al, clock_mono_ms(), clock_wall_ms()), ST_OK);
-    assert_int_equal(store_commit(store), ST_OK);
-    assert_int_equal(wos.n, 1);
+    points_set(s->pts, leak, 1, 0, clock_wall_ms(), clock_mono_ms());
+    alarms_point_changed(&s->al, leak);
+    assert_int_equal(alarms_process(&s->al, clock_mono_ms(), clock_wall_ms()), ST_OK);
+    assert_int_equal(store_commit(s->store), ST_OK);
+    assert_int_equal(s->wos.n, 1);
     static const char *const verbs[] = {"ack", "workorder", "shelve", "nonsense"};
     static const char *const seeds[] = {
         "{\"alarm\": \"leak_pump_room\", \"by\": \"alice\", \"req\": \"r1\"}",
@@ -279,25 +262,14 @@ static void test_mutated_commands_are_all_answered(void **st)
         const char *verb = verbs[below(4) ? (size_t)i % 4 : below(4)];
         int rc = commands_handle(&c, verb, buf, len, clock_mono_ms(), clock_wall_ms());
         if (rc != ST_OK) fail_msg("mutation %d: a command made the store fail (%d)", i, rc);
-        if (i % 100 == 99) assert_int_equal(store_commit(store), ST_OK);
+        if (i % 100 == 99) assert_int_equal(store_commit(s->store), ST_OK);
     }
-    assert_int_equal(store_commit(store), ST_OK);
+    assert_int_equal(store_commit(s->store), ST_OK);
     assert_true(c.rejected > 0 && c.rejected < 5000);
     /* Every command got its answer on P/cmd/result, malformed or not. */
-    assert_true(store_outbox_count(store) >= 5000);
+    assert_true(store_outbox_count(s->store) >= 5000);
     print_message("commands: 5000 answered, %llu refused\n", (unsigned long long)c.rejected);
-    alarms_cleanup(&al);
-    wo_cleanup(&wos);
-    points_free(pts);
-    store_close(store);
-    config_free(cfg);
-    unlink(db);
-    char wal[80];
-    snprintf(wal, sizeof(wal), "%s-wal", db);
-    unlink(wal);
-    snprintf(wal, sizeof(wal), "%s-shm", db);
-    unlink(wal);
-    rmdir(dir);
+    site_free(s);
     clock_set_real();
 }
 

@@ -14,15 +14,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "config/config.h"
-#include "gateway/alarms.h"
 #include "gateway/clock.h"
 #include "gateway/error.h"
 #include "gateway/flood.h"
-#include "gateway/journal.h"
-#include "gateway/points.h"
-#include "gateway/store.h"
-#include "gateway/workorders.h"
+#include "tests/unit/site_fixture.h"
 
 #define MIN 60000LL
 #define T 1000000LL
@@ -69,55 +64,34 @@ static void test_a_chattering_leak_sensor_raises_a_flood_event_and_its_end(void 
 {
     (void)st;
     clock_set_fake(1795356191208LL);
-    struct config *cfg = NULL;
-    assert_int_equal(config_load("config/examples/demo.cfg", &cfg, NULL), ST_OK);
-    char dir[] = "/tmp/steward-flood-XXXXXX", db[64];
-    assert_non_null(mkdtemp(dir));
-    snprintf(db, sizeof(db), "%s/f.db", dir);
-    struct store *store;
-    assert_int_equal(store_open(db, 0, &store), ST_OK);
-    struct journal j = {store, cfg->upstream.topic_prefix};
-    struct points *pts = points_new(cfg);
-    struct wo_table wos;
-    wo_init(&wos, cfg, &j);
-    struct alarms al;
-    assert_int_equal(alarms_init(&al, cfg, pts, &j, &wos), ST_OK);
-    int leak = config_point_find(cfg, "leak_pump");
+    struct site *s = site_new();
+    int leak = config_point_find(s->cfg, "leak_pump");
     for (int i = 0; i < 24; i++) { /* wet, dry, wet...: a raise every minute */
-        if (points_set(pts, leak, (i + 1) % 2, 0, clock_wall_ms(), clock_mono_ms()))
-            alarms_point_changed(&al, leak);
-        assert_int_equal(alarms_process(&al, clock_mono_ms(), clock_wall_ms()), ST_OK);
+        if (points_set(s->pts, leak, (i + 1) % 2, 0, clock_wall_ms(), clock_mono_ms()))
+            alarms_point_changed(&s->al, leak);
+        assert_int_equal(alarms_process(&s->al, clock_mono_ms(), clock_wall_ms()), ST_OK);
         clock_advance(MIN / 2);
     }
-    assert_int_equal(store_commit(store), ST_OK);
+    assert_int_equal(store_commit(s->store), ST_OK);
     struct count c = {0, 0};
-    assert_int_equal(store_outbox_pending(store, 0, 1000, count_floods, &c), 0);
+    assert_int_equal(store_outbox_pending(s->store, 0, 1000, count_floods, &c), 0);
     assert_int_equal(c.begin, 1);
     assert_int_equal(c.end, 0);
     /* A restart in the middle of the flood: the new process takes it up, so it still ends. */
-    alarms_cleanup(&al);
-    assert_int_equal(alarms_init(&al, cfg, pts, &j, &wos), ST_OK);
-    assert_int_equal(alarms_restore(&al, store), ST_OK);
-    assert_true(al.flood.active);
-    assert_int_equal(alarms_next_wake(&al) <= clock_mono_ms(), 1); /* due at once */
+    site_restart(s);
+    assert_true(s->al.flood.active);
+    assert_int_equal(alarms_next_wake(&s->al) <= clock_mono_ms(), 1); /* due at once */
     /* The sensor settles: the flood ends once fewer than 5 raises are within the window. */
     for (int i = 0; i < 20; i++) {
         clock_advance(MIN);
-        assert_int_equal(alarms_process(&al, clock_mono_ms(), clock_wall_ms()), ST_OK);
+        assert_int_equal(alarms_process(&s->al, clock_mono_ms(), clock_wall_ms()), ST_OK);
     }
-    assert_int_equal(store_commit(store), ST_OK);
+    assert_int_equal(store_commit(s->store), ST_OK);
     c = (struct count){0, 0};
-    assert_int_equal(store_outbox_pending(store, 0, 1000, count_floods, &c), 0);
+    assert_int_equal(store_outbox_pending(s->store, 0, 1000, count_floods, &c), 0);
     assert_int_equal(c.begin, 1);
     assert_int_equal(c.end, 1);
-    alarms_cleanup(&al);
-    wo_cleanup(&wos);
-    points_free(pts);
-    store_close(store);
-    config_free(cfg);
-    char cmd[128];
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-    assert_int_equal(system(cmd), 0);
+    site_free(s);
     clock_set_real();
 }
 

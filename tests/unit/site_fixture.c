@@ -1,0 +1,62 @@
+/* site_fixture.c - see site_fixture.h. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "gateway/error.h"
+#include "tests/unit/site_fixture.h"
+
+static void site_open(struct site *s)
+{
+    assert_int_equal(store_open(s->db, 0, &s->store), ST_OK);
+    s->j = (struct journal){s->store, s->cfg->upstream.topic_prefix};
+    s->pts = points_new(s->cfg);
+    assert_non_null(s->pts);
+    wo_init(&s->wos, s->cfg, &s->j);
+    assert_int_equal(alarms_init(&s->al, s->cfg, s->pts, &s->j, &s->wos), ST_OK);
+    assert_int_equal(wo_restore(&s->wos, s->store), ST_OK);
+    assert_int_equal(alarms_restore(&s->al, s->store), ST_OK);
+}
+
+static void site_close(struct site *s)
+{
+    alarms_cleanup(&s->al);
+    wo_cleanup(&s->wos);
+    points_free(s->pts);
+    store_close(s->store);
+}
+
+struct site *site_new(void)
+{
+    struct site *s = calloc(1, sizeof(*s));
+    assert_non_null(s);
+    snprintf(s->dir, sizeof(s->dir), "/tmp/steward-site-XXXXXX");
+    assert_non_null(mkdtemp(s->dir));
+    snprintf(s->db, sizeof(s->db), "%s/site.db", s->dir);
+    assert_int_equal(config_load("config/examples/demo.cfg", &s->cfg, NULL), ST_OK);
+    site_open(s);
+    return s;
+}
+
+void site_restart(struct site *s)
+{
+    site_close(s);
+    site_open(s);
+}
+
+void site_free(struct site *s)
+{
+    if (!s) return;
+    site_close(s);
+    config_free(s->cfg);
+    char cmd[128];
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", s->dir);
+    int rc = system(cmd);
+    free(s);
+    assert_int_equal(rc, 0);
+}

@@ -1,0 +1,34 @@
+/*
+ * site_fixture.h - for unit tests: the demo site (config/examples/demo.cfg) with its real alarms,
+ * work orders, points and SQLite store in a temporary directory, as the core builds them.
+ * Tests drive it with the fake clock (gateway/clock.h) and the modules' own functions.
+ */
+#ifndef STEWARD_TEST_SITE_FIXTURE_H
+#define STEWARD_TEST_SITE_FIXTURE_H
+
+#include "config/config.h"
+#include "gateway/alarms.h"
+#include "gateway/journal.h"
+#include "gateway/points.h"
+#include "gateway/store.h"
+#include "gateway/workorders.h"
+
+struct site {
+    char dir[64], db[96];
+    struct config *cfg;
+    struct store *store;
+    struct journal j;
+    struct points *pts;
+    struct wo_table wos;
+    struct alarms al;
+};
+
+/* Loads the demo configuration and opens everything on a new database (fails the test on
+ * error). Free with site_free. */
+struct site *site_new(void);
+/* Closes the store and the tables, as a stop does, and opens them again from the database,
+ * as a restart does. */
+void site_restart(struct site *s);
+void site_free(struct site *s);
+
+#endif
