@@ -111,6 +111,25 @@ int config_rule_find(const struct config *cfg, const char *id)
     rd_error_line((r), (arr)[i_].line, "duplicate %s id '%s' (first on line %d)", (label),         \
                   (arr)[i_].id, (arr)[k_].line)
 
+/* A task raises its orders under its id as an alarm does (dedup key SITE/ASSET/ID): it must not
+ * share one with a rule or a built-in alarm, or their orders would merge. */
+static void check_task_ids(struct reader *r, const struct config *c)
+{
+    for (size_t i = 0; i < c->n_maintenance; i++) {
+        const char *id = c->maintenance[i].id;
+        if (!id) continue;
+        int clash = config_rule_find(c, id) >= 0;
+        if (!strncmp(id, "comm_", 5)) clash |= config_device_find(c, id + 5) >= 0;
+        for (size_t k = 0; !strncmp(id, "silent_", 7) && k < c->n_sensors; k++)
+            clash |= c->sensors_in[k].id && !strcmp(c->sensors_in[k].id, id + 7);
+        if (clash)
+            rd_error_line(r, c->maintenance[i].line,
+                          "maintenance id '%s' is also an alarm's id: their work orders would "
+                          "merge; choose another",
+                          id);
+    }
+}
+
 int config_load(const char *path, struct config **out, struct config_diag *diag)
 {
     *out = NULL;
@@ -165,6 +184,7 @@ int config_load(const char *path, struct config **out, struct config_diag *diag)
         config_load_sla(&r, root, c);
         config_load_maintenance(&r, root, c);
         CHECK_DUPS(&r, c->maintenance, c->n_maintenance, "maintenance");
+        check_task_ids(&r, c);
     }
     config_destroy(&lc);
     diag_sort(diag, first_diag);

@@ -48,7 +48,8 @@ int schedule_parse(const char *every, const char *at, struct schedule *out, cons
         if (!n || out->wday < 0)
             return *why = "expected \"Ddd HH:MM\" (Mon..Sun) for a weekly task", -1;
     } else if (out->months == 1) {
-        n = sscanf(at, "%2d %2d:%2d%c", &out->mday, &out->hour, &out->minute, &rest) == 3;
+        n = sscanf(at, "%2d %2d:%2d%c", &out->mday, &out->hour, &out->minute, &rest) == 3 &&
+            at[0] >= '0' && at[0] <= '9' && strlen(at) == (out->mday >= 10 ? 8u : 7u);
         if (!n || out->mday < 1 || out->mday > 28)
             return *why = "expected \"D HH:MM\" with D from 1 to 28 for a monthly task", -1;
     } else {
@@ -63,8 +64,7 @@ int schedule_parse(const char *every, const char *at, struct schedule *out, cons
     return 0;
 }
 
-/* Local time hh:mm of year/mon/mday (any of them may be out of range: mktime normalises). */
-static int64_t local(int year, int mon, int mday, int hour, int min)
+static time_t make(int year, int mon, int mday, int hour, int min, int isdst)
 {
     struct tm tm = {0};
     tm.tm_year = year;
@@ -72,8 +72,29 @@ static int64_t local(int year, int mon, int mday, int hour, int min)
     tm.tm_mday = mday;
     tm.tm_hour = hour;
     tm.tm_min = min;
-    tm.tm_isdst = -1;
-    return (int64_t)mktime(&tm) * 1000;
+    tm.tm_isdst = isdst;
+    return mktime(&tm);
+}
+
+/*
+ * Local time hh:mm of year/mon/mday (any of them may be out of range: mktime normalises). When
+ * daylight saving time ends, that wall time happens twice: the earlier one is taken, always, so
+ * that an occurrence is one instant whichever side of the change the question is asked from.
+ * When it begins, a wall time that does not exist becomes the one an hour later.
+ */
+static int64_t local(int year, int mon, int mday, int hour, int min)
+{
+    time_t best = make(year, mon, mday, hour, min, -1);
+    for (int dst = 0; dst <= 1; dst++) {
+        time_t t = make(year, mon, mday, hour, min, dst);
+        struct tm back;
+        if (t == (time_t)-1 || !localtime_r(&t, &back)) continue;
+        /* only a reading that really is hh:mm with that daylight-saving flag counts */
+        if (back.tm_hour == ((hour % 24) + 24) % 24 && back.tm_min == min && back.tm_isdst == dst &&
+            t < best)
+            best = t;
+    }
+    return (int64_t)best * 1000;
 }
 
 /* The occurrence in the period that contains t (the one whose cycle t falls in), plus `shift`

@@ -430,6 +430,10 @@ static int restore_row(void *ctx, const char *id, const char *state, const char 
     const char *by = json_string_value(json_object_get(doc, "acked_by"));
     if (since) clock_parse_iso(since, &al->active_since);
     set_acked_by(al, by);
+    /* A latch already clear stays so: an acknowledgement resets it without waiting for a new
+     * reading of its sensor. */
+    if (alarm_is_active(st) && json_is_true(json_object_get(doc, "latched")))
+        al->rt.condition_clear = 1;
     if (st == ALARM_SHELVED) { /* the shelf keeps its end across the restart */
         const char *until = json_string_value(json_object_get(doc, "shelved_until"));
         const char *sby = json_string_value(json_object_get(doc, "shelved_by"));

@@ -30,8 +30,13 @@ int maintenance_init(struct maintenance *m, const struct config *cfg, struct wo_
         int rc = store_mark_get(s, name, &last);
         if (rc) return rc;
         int64_t prev = schedule_prev(&t->when, now_wall);
+        if (!last) { /* new to the configuration: it starts after its previous occurrence, and
+                      * the mark says so at once, so that a next one missed is caught up */
+            if ((rc = store_mark_put(s, name, prev))) return rc;
+            last = prev;
+        }
         /* Missed while the gateway was down: raised at once (once, however many were missed). */
-        m->due[i] = last && last < prev ? prev : schedule_next(&t->when, now_wall);
+        m->due[i] = last < prev ? prev : schedule_next(&t->when, now_wall);
     }
     return ST_OK;
 }
@@ -62,12 +67,15 @@ static int raise_task(struct maintenance *m, size_t i, int64_t now_wall)
 int maintenance_tick(struct maintenance *m, int64_t now_wall)
 {
     for (size_t i = 0; i < m->cfg->n_maintenance; i++) {
+        const struct schedule *when = &m->cfg->maintenance[i].when;
         if (now_wall < m->due[i]) continue;
+        /* The latest occurrence due (the same as the start-up catch-up takes, should the clock
+         * have jumped over several), raised once; then the first one to come. */
+        int64_t latest = schedule_prev(when, now_wall);
+        if (latest > m->due[i]) m->due[i] = latest;
         int rc = raise_task(m, i, now_wall);
         if (rc) return rc;
-        /* The next occurrence after this one, or after now if the clock jumped past several. */
-        int64_t next = schedule_next(&m->cfg->maintenance[i].when, m->due[i]);
-        m->due[i] = next > now_wall ? next : schedule_next(&m->cfg->maintenance[i].when, now_wall);
+        m->due[i] = schedule_next(when, now_wall);
     }
     return ST_OK;
 }

@@ -5,8 +5,10 @@
  * Each occurrence raises a work order (source "maintenance", priority normal, dedup key
  * SITE/ASSET/TASK, so an order still in hand from the last occurrence is updated, not doubled).
  * The last occurrence raised is kept in the store ("maintenance:ID"), so a gateway that was down
- * at an occurrence raises it once when it starts; a task new to the configuration starts with
- * its next occurrence.
+ * at an occurrence raises it once when it starts (the latest one missed); a task new to the
+ * configuration starts with its next occurrence (its mark is written at once, so that even that
+ * one is caught up if missed). Changing a task's `every` or `at` keeps its mark: at most one
+ * catch-up follows.
  *
  * Owned by the core; borrows the config, the work-order table and the store.
  */

@@ -49,8 +49,10 @@ const char *const store_stmt_sql[S_COUNT] = {
     [S_WO_GET] = "SELECT json FROM workorders WHERE id = ?",
     [S_EVENT_ADD] = "INSERT OR REPLACE INTO events(seq, type, json, ts_ms) VALUES(?,?,?,?)",
     [S_EVENT_LAST] = "SELECT json FROM events WHERE type = ? ORDER BY seq DESC LIMIT 1",
-    [S_TRIM_EVENTS] =
-        "DELETE FROM events WHERE seq IN (SELECT seq FROM events ORDER BY seq LIMIT ?)",
+    /* the latest flood event stays: a restart reads it to finish a flood (alarms_restore) */
+    [S_TRIM_EVENTS] = "DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE seq <> "
+                      "(SELECT COALESCE(MAX(seq), -1) FROM events WHERE type = 'flood') "
+                      "ORDER BY seq LIMIT ?)",
     [S_TRIM_WOS] = "DELETE FROM workorders WHERE id IN (SELECT id FROM workorders WHERE open = 0 "
                    "ORDER BY updated_ms LIMIT ?)",
     [S_USED_PAGES] = "SELECT (SELECT page_count FROM pragma_page_count()) - "

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #define STORE_TRIM_BATCH 500 /* rows removed per statement when over max_size */
+#define STORE_TRIM_ROUNDS 20 /* statements per kind per call */
 #define STORE_RETRY_MS 1000  /* while failing, the held changes are written again this often */
 /* The ops array doubles from 64, so it reaches exactly STORE_HELD_MAX only if that is 64 * 2^k. */
 _Static_assert(STORE_HELD_MAX >= 64 && (STORE_HELD_MAX & (STORE_HELD_MAX - 1)) == 0,
@@ -353,7 +354,9 @@ int store_trim(struct store *s, int64_t max_bytes)
     /* History first: the oldest events, then the work orders closed longest ago. Alarms, open
      * work orders and the outbox are never removed. */
     for (int kind = OP_TRIM_EVENTS; kind <= OP_TRIM_WOS && used > target; kind++) {
-        for (int round = 0; round < 1000 && used > target; round++) {
+        /* At most STORE_TRIM_ROUNDS batches per call: an oversized file is brought down over a
+         * few minutes rather than in one long transaction that holds up the loop. */
+        for (int round = 0; round < STORE_TRIM_ROUNDS && used > target; round++) {
             int64_t before = sqlite3_total_changes64(s->db);
             struct op o = {.kind = (enum op_kind)kind, .n = STORE_TRIM_BATCH};
             int rc = write_op(s, &o, NULL);

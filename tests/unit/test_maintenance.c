@@ -95,6 +95,34 @@ static void test_every_kind_of_calendar(void **st)
     }
 }
 
+/* Europe/Berlin: clocks go back from 03:00 CEST to 02:00 CET on 2026-10-25, and forward from
+ * 02:00 CET to 03:00 CEST on 2026-03-29. */
+static void test_daylight_saving_changes_give_one_occurrence_a_day(void **st)
+{
+    (void)st;
+    setenv("TZ", "Europe/Berlin", 1);
+    tzset();
+    struct schedule s;
+    const char *why = NULL;
+    assert_int_equal(schedule_parse("daily", "02:30", &s, &why), 0);
+    /* 02:30 happens twice on the 25th: the earlier (CEST, 00:30Z) is the occurrence, from
+     * either side of the change. */
+    assert_int_equal(schedule_next(&s, at("2026-10-24T23:00:00.000Z")),
+                     at("2026-10-25T00:30:00.000Z"));
+    assert_int_equal(schedule_next(&s, at("2026-10-25T00:30:00.000Z")),
+                     at("2026-10-26T01:30:00.000Z"));
+    assert_int_equal(schedule_prev(&s, at("2026-10-25T01:40:00.000Z")),
+                     at("2026-10-25T00:30:00.000Z"));
+    assert_int_equal(schedule_prev(&s, at("2026-10-25T00:40:00.000Z")),
+                     at("2026-10-25T00:30:00.000Z"));
+    /* 02:30 does not exist on 29 March: once, an hour later by the clock. */
+    int64_t n = schedule_next(&s, at("2026-03-28T23:00:00.000Z"));
+    assert_true(n > at("2026-03-28T23:00:00.000Z") && n <= at("2026-03-29T01:30:00.000Z"));
+    assert_int_equal(schedule_next(&s, n), at("2026-03-30T00:30:00.000Z"));
+    setenv("TZ", "Asia/Shanghai", 1);
+    tzset();
+}
+
 static void test_bad_at_strings_are_refused_with_a_reason(void **st)
 {
     (void)st;
@@ -102,6 +130,7 @@ static void test_bad_at_strings_are_refused_with_a_reason(void **st)
         {"weekly", "Mon 9am"},     {"weekly", "Monday 09:00"}, {"daily", "25:00"},
         {"daily", "09:60"},        {"monthly", "29 09:00"},    {"monthly", "0 09:00"},
         {"yearly", "13-01 09:00"}, {"hourly", "15"},           {"fortnightly", NULL},
+        {"monthly", "1 9:5"},      {"monthly", "+1 09:00"},
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         struct schedule s;
@@ -192,12 +221,77 @@ static void test_the_weekly_generator_check_is_raised_on_its_day_once(void **st)
     assert_int_equal(system(cmd), 0);
 }
 
+static void test_a_first_occurrence_missed_and_a_clock_jump(void **st)
+{
+    (void)st;
+    struct fx f = {0};
+    snprintf(f.dir, sizeof(f.dir), "/tmp/steward-maint-XXXXXX");
+    assert_non_null(mkdtemp(f.dir));
+    snprintf(f.db, sizeof(f.db), "%s/m.db", f.dir);
+    assert_int_equal(config_load("config/examples/demo.cfg", &f.cfg, NULL), ST_OK);
+    /* The weekly check is configured on a Wednesday; the gateway is down the next Monday. */
+    clock_set_fake(at("2026-11-25T02:00:00.000Z"));
+    start(&f);
+    tick(&f);
+    assert_int_equal(f.wos.n, 0);
+    stop(&f);
+    clock_set_fake(at("2026-12-01T03:00:00.000Z")); /* Tuesday */
+    start(&f);
+    tick(&f);
+    assert_int_equal(f.wos.n, 1); /* its first Monday, caught up */
+    /* The clock jumps over two Mondays: raised once, for the latest; a restart adds nothing. */
+    clock_set_fake(at("2026-12-15T03:00:00.000Z"));
+    tick(&f);
+    json_t *ev = json_object_get(f.wos.v[0].doc, "evidence");
+    assert_string_equal(json_string_value(json_object_get(ev, "due")), "2026-12-14T01:00:00.000Z");
+    assert_int_equal(json_integer_value(json_object_get(f.wos.v[0].doc, "occurrences")), 2);
+    stop(&f);
+    clock_set_fake(at("2026-12-15T04:00:00.000Z"));
+    start(&f);
+    tick(&f);
+    assert_int_equal(json_integer_value(json_object_get(f.wos.v[0].doc, "occurrences")), 2);
+    stop(&f);
+    config_free(f.cfg);
+    char cmd[128];
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", f.dir);
+    assert_int_equal(system(cmd), 0);
+}
+
+static void test_a_task_may_not_share_an_alarm_id(void **st)
+{
+    (void)st;
+    char path[] = "/tmp/steward-task-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    fputs("site = { id = \"x\"; };\nmqtt = { upstream = { port = 1883; }; };\n"
+          "sensors = ( { id = \"leak\"; kind = \"leak\"; topic = \"a/b\"; field = \"w\"; } );\n"
+          "rules = ( { id = \"leak_room\"; when = \"leak\"; priority = \"emergency\";\n"
+          "  category = \"p\"; title = \"t\"; } );\n"
+          "maintenance = ( { id = \"leak_room\"; asset = \"A\"; every = \"daily\";\n"
+          "  category = \"p\"; title = \"t\"; } );\n",
+          f);
+    fclose(f);
+    struct config *cfg = NULL;
+    struct config_diag diag = {0};
+    assert_int_equal(config_load(path, &cfg, &diag), ST_ERR_CONFIG);
+    assert_int_equal(diag.n, 1);
+    assert_non_null(strstr(diag.msgs[0], ":6: maintenance id 'leak_room'"));
+    config_diag_free(&diag);
+    unlink(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_every_kind_of_calendar, zone, unzone),
         cmocka_unit_test_setup_teardown(test_bad_at_strings_are_refused_with_a_reason, zone,
                                         unzone),
+        cmocka_unit_test_setup_teardown(test_daylight_saving_changes_give_one_occurrence_a_day,
+                                        zone, unzone),
+        cmocka_unit_test_setup_teardown(test_a_first_occurrence_missed_and_a_clock_jump, zone,
+                                        unzone),
+        cmocka_unit_test_setup_teardown(test_a_task_may_not_share_an_alarm_id, zone, unzone),
         cmocka_unit_test_setup_teardown(test_the_weekly_generator_check_is_raised_on_its_day_once,
                                         zone, unzone),
     };
