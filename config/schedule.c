@@ -1,5 +1,6 @@
 /* schedule.c - see schedule.h. */
 #include "config/schedule.h"
+#include "gateway/clock.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -64,39 +65,6 @@ int schedule_parse(const char *every, const char *at, struct schedule *out, cons
     return 0;
 }
 
-static time_t make(int year, int mon, int mday, int hour, int min, int isdst)
-{
-    struct tm tm = {0};
-    tm.tm_year = year;
-    tm.tm_mon = mon;
-    tm.tm_mday = mday;
-    tm.tm_hour = hour;
-    tm.tm_min = min;
-    tm.tm_isdst = isdst;
-    return mktime(&tm);
-}
-
-/*
- * Local time hh:mm of year/mon/mday (any of them may be out of range: mktime normalises). When
- * daylight saving time ends, that wall time happens twice: the earlier one is taken, always, so
- * that an occurrence is one instant whichever side of the change the question is asked from.
- * When it begins, a wall time that does not exist becomes the one an hour later.
- */
-static int64_t local(int year, int mon, int mday, int hour, int min)
-{
-    time_t best = make(year, mon, mday, hour, min, -1);
-    for (int dst = 0; dst <= 1; dst++) {
-        time_t t = make(year, mon, mday, hour, min, dst);
-        struct tm back;
-        if (t == (time_t)-1 || !localtime_r(&t, &back)) continue;
-        /* only a reading that really is hh:mm with that daylight-saving flag counts */
-        if (back.tm_hour == ((hour % 24) + 24) % 24 && back.tm_min == min && back.tm_isdst == dst &&
-            t < best)
-            best = t;
-    }
-    return (int64_t)best * 1000;
-}
-
 /* The occurrence in the period that contains t (the one whose cycle t falls in), plus `shift`
  * periods. */
 static int64_t occurrence(const struct schedule *s, int64_t t, int shift)
@@ -105,18 +73,19 @@ static int64_t occurrence(const struct schedule *s, int64_t t, int shift)
     struct tm tm;
     localtime_r(&secs, &tm);
     if (s->unit_hours == 1)
-        return local(tm.tm_year, tm.tm_mon, tm.tm_mday, tm.tm_hour + shift, s->minute);
+        return clock_local_ms(tm.tm_year, tm.tm_mon, tm.tm_mday, tm.tm_hour + shift, s->minute);
     if (s->unit_hours == 24)
-        return local(tm.tm_year, tm.tm_mon, tm.tm_mday + shift, s->hour, s->minute);
+        return clock_local_ms(tm.tm_year, tm.tm_mon, tm.tm_mday + shift, s->hour, s->minute);
     if (s->unit_hours == 168) {
         int back = (tm.tm_wday - s->wday + 7) % 7; /* days since this week's weekday */
-        return local(tm.tm_year, tm.tm_mon, tm.tm_mday - back + 7 * shift, s->hour, s->minute);
+        return clock_local_ms(tm.tm_year, tm.tm_mon, tm.tm_mday - back + 7 * shift, s->hour,
+                              s->minute);
     }
     /* Month cycles counted from s->month of the year 2000 (even, for 2-yearly). */
     int now_m = (tm.tm_year - 100) * 12 + tm.tm_mon, first = s->month - 1;
     int since = ((now_m - first) % s->months + s->months) % s->months;
     int m = now_m - since + shift * s->months; /* months since January 2000 */
-    return local(100 + m / 12, m % 12, s->mday, s->hour, s->minute);
+    return clock_local_ms(100 + m / 12, m % 12, s->mday, s->hour, s->minute);
 }
 
 int64_t schedule_next(const struct schedule *s, int64_t t)

@@ -270,14 +270,6 @@ static int record(struct alarms *a, struct alarm *al, enum alarm_state from,
     log_msg(t == ALARM_T_RAISED ? LOG_WARN : LOG_INFO, "alarm: %s %s -> %s (%s)", al->id,
             alarm_state_name(from), alarm_state_name(al->rt.state), priority_name(al->priority));
 
-    if (t == ALARM_T_RAISED && flood_raise(&a->flood, clock_mono_ms()) == FLOOD_BEGAN) {
-        log_msg(LOG_WARN, "alarm: flood: %d alarms raised within 10 minutes", FLOOD_BEGIN);
-        json_t *fe = json_pack("{s:s, s:i, s:s}", "state", "begin", "alarms",
-                               flood_count(&a->flood, clock_mono_ms()), "window", "10m");
-        rc = fe ? journal_event(a->journal, "flood", fe) : ST_ERR_NOMEM;
-        json_decref(fe);
-        if (rc) return rc;
-    }
     if (t == ALARM_T_RAISED && al->priority < PRIO_WORKORDER_COUNT) {
         static const char *const sources[] = {"rule", "comm", "supervision"};
         struct wo_spec spec = {sources[al->kind], al->id,    al->asset,   al->location,
@@ -298,6 +290,15 @@ static int unshelve(struct alarms *a, struct alarm *al, const char *by, int64_t 
     al->wake_ms = 0;
     mark_dirty(a, (size_t)(al - a->v));
     return record(a, al, ALARM_SHELVED, ALARM_T_UNSHELVED, by, now_wall);
+}
+
+/* Journals a flood event (obj stolen) and logs it. */
+static int flood_event(struct alarms *a, json_t *obj, const char *line)
+{
+    log_msg(LOG_WARN, "alarm: %s", line);
+    int rc = obj ? journal_event(a->journal, "flood", obj) : ST_ERR_NOMEM;
+    json_decref(obj);
+    return rc;
 }
 
 static void local_time(int64_t now_wall, int *hour, int *wday)
@@ -333,7 +334,13 @@ static int evaluate(struct alarms *a, struct alarm *al, const struct expr_env *e
     } else if (al->rt.state == ALARM_NORMAL) {
         al->active_since = 0;
     }
-    return record(a, al, from, t, NULL, now_wall);
+    int rc = record(a, al, from, t, NULL, now_wall);
+    if (rc == ST_OK && t == ALARM_T_RAISED && flood_raise(&a->flood, now_mono) == FLOOD_BEGAN)
+        rc = flood_event(a,
+                         json_pack("{s:s, s:i, s:s}", "state", "begin", "alarms",
+                                   flood_count(&a->flood, now_mono), "window", "10m"),
+                         "flood: 10 or more alarms raised within 10 minutes");
+    return rc;
 }
 
 int alarms_process(struct alarms *a, int64_t now_mono, int64_t now_wall)
@@ -347,12 +354,10 @@ int alarms_process(struct alarms *a, int64_t now_mono, int64_t now_wall)
         }
     }
     int rc = ST_OK;
-    if (flood_tick(&a->flood, now_mono) == FLOOD_ENDED) {
-        log_msg(LOG_INFO, "alarm: flood over (%d alarms raised during it)", a->flood.raised_during);
-        json_t *fe = json_pack("{s:s, s:i}", "state", "end", "raised", a->flood.raised_during);
-        rc = fe ? journal_event(a->journal, "flood", fe) : ST_ERR_NOMEM;
-        json_decref(fe);
-    }
+    if (flood_tick(&a->flood, now_mono) == FLOOD_ENDED)
+        rc = flood_event(a,
+                         json_pack("{s:s, s:i}", "state", "end", "raised", a->flood.raised_during),
+                         "flood over");
     for (size_t i = 0; i < a->n; i++) {
         struct alarm *al = &a->v[i];
         if (al->rt.state == ALARM_SHELVED && al->unshelve_mono <= now_mono && rc == ST_OK)
@@ -400,11 +405,6 @@ static void copy_name(char *dst, size_t cap, const char *src)
     dst[n] = '\0';
 }
 
-static void set_acked_by(struct alarm *al, const char *by)
-{
-    copy_name(al->acked_by, sizeof(al->acked_by), by);
-}
-
 int alarms_ack(struct alarms *a, const char *id, const char *by, int64_t now_mono, int64_t now_wall)
 {
     (void)now_mono;
@@ -412,7 +412,7 @@ int alarms_ack(struct alarms *a, const char *id, const char *by, int64_t now_mon
     if (!al) return ST_ERR_NOTFOUND;
     enum alarm_state from = al->rt.state;
     if (alarm_ack(&al->rt, &al->params) == ALARM_T_NONE) return ST_ERR_STATE;
-    set_acked_by(al, by);
+    copy_name(al->acked_by, sizeof(al->acked_by), by);
     if (al->rt.state == ALARM_NORMAL) al->active_since = 0;
     return record(a, al, from, ALARM_T_ACKED, by, now_wall);
 }
@@ -429,7 +429,7 @@ static int restore_row(void *ctx, const char *id, const char *state, const char 
     const char *since = json_string_value(json_object_get(doc, "active_since"));
     const char *by = json_string_value(json_object_get(doc, "acked_by"));
     if (since) clock_parse_iso(since, &al->active_since);
-    set_acked_by(al, by);
+    copy_name(al->acked_by, sizeof(al->acked_by), by);
     /* A latch already clear stays so: an acknowledgement resets it without waiting for a new
      * reading of its sensor. */
     if (alarm_is_active(st) && json_is_true(json_object_get(doc, "latched")))
@@ -483,7 +483,7 @@ int alarms_shelve(struct alarms *a, const char *id, const char *by, int64_t for_
     al->unshelve_mono = now_mono + for_ms;
     al->wake_ms = 0;
     al->active_since = 0;
-    set_acked_by(al, NULL);
+    al->acked_by[0] = '\0';
     copy_name(al->shelved_by, sizeof(al->shelved_by), by);
     return record(a, al, from, ALARM_T_SHELVED, by, now_wall);
 }

@@ -74,3 +74,31 @@ int clock_parse_iso(const char *s, int64_t *out)
     *out = (int64_t)timegm(&tm) * 1000 + ms;
     return ST_OK;
 }
+
+static time_t make(int year, int mon, int mday, int hour, int min, int isdst)
+{
+    struct tm tm = {0};
+    tm.tm_year = year;
+    tm.tm_mon = mon;
+    tm.tm_mday = mday;
+    tm.tm_hour = hour;
+    tm.tm_min = min;
+    tm.tm_isdst = isdst;
+    return mktime(&tm);
+}
+
+/* see clock.h */
+int64_t clock_local_ms(int year, int mon, int mday, int hour, int min)
+{
+    time_t best = make(year, mon, mday, hour, min, -1);
+    for (int dst = 0; dst <= 1; dst++) {
+        time_t t = make(year, mon, mday, hour, min, dst);
+        struct tm back;
+        if (t == (time_t)-1 || !localtime_r(&t, &back)) continue;
+        /* only a reading that really is hh:mm with that daylight-saving flag counts */
+        if (back.tm_hour == ((hour % 24) + 24) % 24 && back.tm_min == min && back.tm_isdst == dst &&
+            t < best)
+            best = t;
+    }
+    return (int64_t)best * 1000;
+}

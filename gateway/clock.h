@@ -29,4 +29,14 @@ char *clock_iso(int64_t wall_ms, char *buf);
 /* Parses the format of clock_iso back to milliseconds. Returns 0 or ST_ERR_INVAL. */
 int clock_parse_iso(const char *s, int64_t *out);
 
+/*
+ * The wall time (ms) of local hh:mm on year (since 1900) / mon (0-11) / mday, in the process's
+ * time zone; any field may be out of range (mktime normalises: mday + 1 is the next day). When
+ * daylight saving time ends, that wall time happens twice: the earlier instant is taken, always,
+ * so that a calendar time is one instant whichever side of the change it is asked from. When it
+ * begins, a wall time that does not exist becomes the one an hour later. For the maintenance
+ * calendar and the daily review.
+ */
+int64_t clock_local_ms(int year, int mon, int mday, int hour, int min);
+
 #endif

@@ -41,6 +41,16 @@ static int reply(struct commands *c, const char *verb, const json_t *req, int ok
     return rc;
 }
 
+/* Answers a command that reached its module: refused with why for the refusals (not found,
+ * invalid, wrong state), accepted on 0; any other code is the store's, returned as it is. */
+static int outcome(struct commands *c, const char *verb, const json_t *o, int rc, const char *why,
+                   const char *key, const char *value)
+{
+    if (rc == ST_ERR_NOTFOUND || rc == ST_ERR_INVAL || rc == ST_ERR_STATE)
+        return reply(c, verb, o, 0, why, key, value);
+    return rc ? rc : reply(c, verb, o, 1, NULL, key, value);
+}
+
 static int cmd_ack(struct commands *c, const json_t *o, int64_t now_mono, int64_t now_wall)
 {
     int bad = 0;
@@ -48,10 +58,9 @@ static int cmd_ack(struct commands *c, const json_t *o, int64_t now_mono, int64_
     if (bad || !alarm)
         return reply(c, "ack", o, 0, "expected {\"alarm\": ID, \"by\": NAME}", NULL, NULL);
     int rc = alarms_ack(c->alarms, alarm, by, now_mono, now_wall);
-    if (rc == ST_ERR_NOTFOUND) return reply(c, "ack", o, 0, "no such alarm", "alarm", alarm);
-    if (rc == ST_ERR_STATE) return reply(c, "ack", o, 0, "nothing to acknowledge", "alarm", alarm);
-    if (rc) return rc;
-    return reply(c, "ack", o, 1, NULL, "alarm", alarm);
+    return outcome(c, "ack", o, rc,
+                   rc == ST_ERR_NOTFOUND ? "no such alarm" : "nothing to acknowledge", "alarm",
+                   alarm);
 }
 
 static int cmd_workorder(struct commands *c, const json_t *o, int64_t now_wall)
@@ -71,10 +80,7 @@ static int cmd_workorder(struct commands *c, const json_t *o, int64_t now_wall)
                      NULL, NULL);
     const char *why = NULL;
     int rc = wo_set_status(c->wos, id, status, by, note, now_wall, &why);
-    if (rc == ST_ERR_NOTFOUND || rc == ST_ERR_INVAL || rc == ST_ERR_STATE)
-        return reply(c, "workorder", o, 0, why, "id", id);
-    if (rc) return rc;
-    return reply(c, "workorder", o, 1, NULL, "id", id);
+    return outcome(c, "workorder", o, rc, why, "id", id);
 }
 
 static int cmd_shelve(struct commands *c, const json_t *o, int64_t now_mono, int64_t now_wall)
@@ -89,10 +95,7 @@ static int cmd_shelve(struct commands *c, const json_t *o, int64_t now_mono, int
                      NULL);
     const char *why = NULL;
     int rc = alarms_shelve(c->alarms, alarm, by, for_ms, now_mono, now_wall, &why);
-    if (rc == ST_ERR_NOTFOUND || rc == ST_ERR_INVAL || rc == ST_ERR_STATE)
-        return reply(c, "shelve", o, 0, why, "alarm", alarm);
-    if (rc) return rc;
-    return reply(c, "shelve", o, 1, NULL, "alarm", alarm);
+    return outcome(c, "shelve", o, rc, why, "alarm", alarm);
 }
 
 static int cmd_unshelve(struct commands *c, const json_t *o, int64_t now_mono, int64_t now_wall)
@@ -102,10 +105,8 @@ static int cmd_unshelve(struct commands *c, const json_t *o, int64_t now_mono, i
     if (bad || !alarm)
         return reply(c, "unshelve", o, 0, "expected {\"alarm\": ID, \"by\": NAME}", NULL, NULL);
     int rc = alarms_unshelve(c->alarms, alarm, by, now_mono, now_wall);
-    if (rc == ST_ERR_NOTFOUND) return reply(c, "unshelve", o, 0, "no such alarm", "alarm", alarm);
-    if (rc == ST_ERR_STATE) return reply(c, "unshelve", o, 0, "not shelved", "alarm", alarm);
-    if (rc) return rc;
-    return reply(c, "unshelve", o, 1, NULL, "alarm", alarm);
+    return outcome(c, "unshelve", o, rc, rc == ST_ERR_NOTFOUND ? "no such alarm" : "not shelved",
+                   "alarm", alarm);
 }
 
 int commands_handle(struct commands *c, const char *verb, const void *payload, size_t len,

@@ -324,16 +324,20 @@ static int64_t earliest(int64_t a, int64_t b)
     return a == 0 ? b : (b == 0 || a < b) ? a : b;
 }
 
+/* A wall-clock deadline (0: none) as a monotonic wake time. */
+static int64_t wall_deadline(int64_t now_mono, int64_t due_wall)
+{
+    return due_wall ? now_mono + (due_wall - clock_wall_ms()) : 0;
+}
+
 static void iterate(struct gateway *g, const sigset_t *unblocked)
 {
     int64_t now = clock_mono_ms();
     int64_t wake = now + MAX_WAIT_MS;
     wake = earliest(wake, alarms_next_wake(&g->alarms));
     wake = earliest(wake, store_retry_at(g->store));
-    int64_t due = wo_next_due(&g->wos);
-    if (due) wake = earliest(wake, now + (due - clock_wall_ms()));
-    due = maintenance_next_due(&g->maint);
-    if (due) wake = earliest(wake, now + (due - clock_wall_ms()));
+    wake = earliest(wake, wall_deadline(now, wo_next_due(&g->wos)));
+    wake = earliest(wake, wall_deadline(now, maintenance_next_due(&g->maint)));
     wake = earliest(wake, mqtt_link_tick(g->up.link, now));
     if (g->sensor_link) wake = earliest(wake, mqtt_link_tick(g->sensor_link, now));
 

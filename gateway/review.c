@@ -1,6 +1,8 @@
 /* review.c - see review.h. */
 #include "gateway/review.h"
+#include "gateway/clock.h"
 
+#include <string.h>
 #include <time.h>
 
 /* hh:mm local time, `days` days after the local day of ms. */
@@ -9,12 +11,7 @@ static int64_t local_at(int64_t ms, int days, int hour, int min)
     time_t secs = (time_t)(ms / 1000);
     struct tm tm;
     localtime_r(&secs, &tm);
-    tm.tm_mday += days; /* mktime normalises the month and year */
-    tm.tm_hour = hour;
-    tm.tm_min = min;
-    tm.tm_sec = 0;
-    tm.tm_isdst = -1; /* whatever daylight saving time says on that day */
-    return (int64_t)mktime(&tm) * 1000;
+    return clock_local_ms(tm.tm_year, tm.tm_mon, tm.tm_mday + days, hour, min);
 }
 
 int64_t review_first(int64_t created_ms, enum review_kind *kind)
@@ -39,4 +36,14 @@ int64_t review_after(int64_t ms)
 int64_t review_deadline(int64_t at_ms)
 {
     return local_at(at_ms, 0, REVIEW_DEADLINE_HOUR, 0);
+}
+
+const char *review_kind_name(enum review_kind k)
+{
+    return k == REVIEW_NOON ? "noon" : "morning";
+}
+
+enum review_kind review_kind_parse(const char *name)
+{
+    return name && strcmp(name, "noon") == 0 ? REVIEW_NOON : REVIEW_MORNING;
 }

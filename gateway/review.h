@@ -27,6 +27,10 @@ enum review_kind {
     REVIEW_NOON     /* a deadline of 17:00 that day */
 };
 
+/* "morning" or "noon", and back (anything else reads as morning). */
+const char *review_kind_name(enum review_kind k);
+enum review_kind review_kind_parse(const char *name);
+
 /* The first review of an order created at created_ms, and its kind. */
 int64_t review_first(int64_t created_ms, enum review_kind *kind);
 /* The review after one held at ms (perhaps late, after a restart): the first REVIEW_MORNING

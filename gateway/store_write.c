@@ -77,7 +77,11 @@ static int op_exec(struct store *s, const struct op *o, int64_t *rowid)
         sqlite3_bind_int64(st, 5, o->at_ms);
         break;
     case OP_OUTBOX_DELIVERED: /* row id */
-        st = s->st[S_OUTBOX_DELIVERED];
+    case OP_TRIM_EVENTS:      /* how many */
+    case OP_TRIM_WOS:         /* how many */
+        st = s->st[o->kind == OP_OUTBOX_DELIVERED ? S_OUTBOX_DELIVERED
+                   : o->kind == OP_TRIM_EVENTS    ? S_TRIM_EVENTS
+                                                  : S_TRIM_WOS];
         sqlite3_bind_int64(st, 1, o->n);
         break;
     case OP_ALARM_PUT: /* id, state, json, updated_ms */
@@ -100,14 +104,6 @@ static int op_exec(struct store *s, const struct op *o, int64_t *rowid)
         sqlite3_bind_text(st, 2, o->t[0], -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 3, o->t[1], -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 4, o->at_ms);
-        break;
-    case OP_TRIM_EVENTS: /* how many */
-        st = s->st[S_TRIM_EVENTS];
-        sqlite3_bind_int64(st, 1, o->n);
-        break;
-    case OP_TRIM_WOS: /* how many */
-        st = s->st[S_TRIM_WOS];
-        sqlite3_bind_int64(st, 1, o->n);
         break;
     case OP_DEVICE_PUT: /* id, quality, since_ms */
         st = s->st[S_DEVICE_PUT];

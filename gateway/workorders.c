@@ -113,11 +113,22 @@ static void doc_set_deadlines(json_t *doc, const struct sla_clock *c)
     journal_set_time(doc, "resolve_by", c->due[SLA_RESOLVE]);
 }
 
+/* The daily review is the standard's for repair orders; planned maintenance has its calendar. */
+static int gets_daily_review(const char *source)
+{
+    return !source || strcmp(source, "maintenance") != 0;
+}
+
+/* next_review_at / next_review while one is due; gone once none is (resolved, or planned). */
 static void doc_set_review(json_t *doc, const struct workorder *w)
 {
+    if (!w->next_review) {
+        json_object_del(doc, "next_review_at");
+        json_object_del(doc, "next_review");
+        return;
+    }
     journal_set_time(doc, "next_review_at", w->next_review);
-    json_object_set_new(doc, "next_review",
-                        json_string(w->review_kind == REVIEW_NOON ? "noon" : "morning"));
+    json_object_set_new(doc, "next_review", json_string(review_kind_name(w->review_kind)));
 }
 
 static json_t *str_or_null(const char *s)
@@ -182,11 +193,8 @@ int wo_raise(struct wo_table *t, const struct wo_spec *spec, json_t *evidence, i
     json_object_set_new(w->doc, "occurrences", json_integer(1));
     json_object_set_new(w->doc, "evidence", evidence ? evidence : json_object());
     evidence = NULL;
-    /* The daily review is for repair orders; planned maintenance has its own calendar. */
-    if (strcmp(spec->source, "maintenance") != 0) {
-        w->next_review = review_first(now_ms, &w->review_kind);
-        doc_set_review(w->doc, w);
-    }
+    if (gets_daily_review(spec->source)) w->next_review = review_first(now_ms, &w->review_kind);
+    doc_set_review(w->doc, w);
     rc = wo_persist(t, w, now_ms);
     if (rc == ST_OK) rc = wo_event(t, w, "created", NULL);
     if (rc == ST_OK)
@@ -232,8 +240,8 @@ int wo_set_status(struct wo_table *t, const char *id, const char *status, const 
     journal_set_time(w->doc, key, now_ms);
     if (st == WO_RESOLVED) journal_set_time(w->doc, "follow_up_due", now_ms + FOLLOW_UP_MS);
     if (st >= WO_RESOLVED) { /* no more daily reviews */
-        json_object_del(w->doc, "next_review_at");
-        json_object_del(w->doc, "next_review");
+        w->next_review = 0;
+        doc_set_review(w->doc, w);
     }
     if (note) json_object_set_new(w->doc, "note", json_string(note));
     if (by) json_object_set_new(w->doc, "updated_by", json_string(by));
@@ -278,7 +286,7 @@ static int wo_review(struct wo_table *t, struct workorder *w, int64_t now_ms)
     json_object_set_new(w->doc, "reviews", json_integer(n));
     journal_set_time(w->doc, "last_review_at", now_ms);
     json_t *ev = json_pack("{s:s, s:s, s:I}", "workorder", w->id, "review",
-                           w->review_kind == REVIEW_NOON ? "noon" : "morning", "reviews", n);
+                           review_kind_name(w->review_kind), "reviews", n);
     if (!ev) return ST_ERR_NOMEM;
     if (w->review_kind == REVIEW_MORNING) { /* reported to the top of the ladder */
         const char *top = sla_role(&t->cfg->sla, (int)t->cfg->sla.n_escalation);
@@ -313,9 +321,7 @@ int wo_tick(struct wo_table *t, int64_t now_ms)
     for (size_t i = 0; i < t->n; i++) {
         struct workorder *w = &t->v[i];
         int stage, rc;
-        if (w->status < WO_RESOLVED && w->next_review && now_ms >= w->next_review &&
-            (rc = wo_review(t, w, now_ms)))
-            return rc;
+        if (w->next_review && now_ms >= w->next_review && (rc = wo_review(t, w, now_ms))) return rc;
         while ((stage = sla_overdue(&w->sla, w->status, now_ms)) >= 0)
             if ((rc = wo_escalate(t, w, stage, now_ms))) return rc;
     }
@@ -328,7 +334,7 @@ int64_t wo_next_due(const struct wo_table *t)
     for (size_t i = 0; i < t->n; i++) {
         int64_t d = sla_next_due(&t->v[i].sla, t->v[i].status);
         if (d && (next == 0 || d < next)) next = d;
-        d = t->v[i].status < WO_RESOLVED ? t->v[i].next_review : 0;
+        d = t->v[i].next_review;
         if (d && (next == 0 || d < next)) next = d;
     }
     return next;
@@ -380,11 +386,10 @@ static int wo_restore_row(void *ctx, const char *id, const char *state, const ch
                 w->sla.escalated |= 1u << k;
     }
     w->next_review = doc_time(doc, "next_review_at");
-    const char *kind = json_string_value(json_object_get(doc, "next_review"));
-    w->review_kind = kind && strcmp(kind, "noon") == 0 ? REVIEW_NOON : REVIEW_MORNING;
-    const char *source = json_string_value(json_object_get(doc, "source"));
-    int planned = source && strcmp(source, "maintenance") == 0;
-    if (!w->next_review && !planned) { /* stored before reviews existed: at once if overdue */
+    w->review_kind = review_kind_parse(json_string_value(json_object_get(doc, "next_review")));
+    if (!w->next_review && st < WO_RESOLVED &&
+        gets_daily_review(json_string_value(json_object_get(doc, "source")))) {
+        /* stored before reviews existed: reviewed at once if overdue */
         w->next_review = review_first(doc_time(doc, "created_at"), &w->review_kind);
         if (w->next_review < clock_wall_ms()) w->review_kind = REVIEW_MORNING;
     }

@@ -30,7 +30,7 @@ struct workorder {
     enum priority priority;
     int level; /* escalation level, 0 = first rung */
     struct sla_clock sla;
-    int64_t next_review;          /* wall ms of the next daily review while unresolved (review.h) */
+    int64_t next_review; /* wall ms of the next daily review; 0: none (resolved, planned) */
     enum review_kind review_kind; /* what that review does */
     json_t *doc;                  /* owned; the published document */
 };

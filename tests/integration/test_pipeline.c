@@ -257,6 +257,14 @@ static void test_zigbee_leak_raises_a_work_order_and_ack_changes_the_alarm(void 
     assert_non_null(sh);
     assert_non_null(strstr(sh->payload, "\"shelved_by\":\"dave\""));
     assert_non_null(strstr(sh->payload, "\"shelved_until\":\""));
+    /* The engineer on site sees it too, with who shelved it and until when. */
+    const char *status[] = {h_bin("steward"), "status", "-c", r.cfg, NULL};
+    assert_int_equal(h_run(status, h_path(r.e, "status.out"), 15000), 0);
+    char *out = h_read_file(h_path(r.e, "status.out"));
+    assert_non_null(out);
+    assert_non_null(strstr(out, "shelved"));
+    assert_non_null(strstr(out, "(by dave)"));
+    free(out);
     stop_all(&r);
 }
 

@@ -273,6 +273,31 @@ static void test_mutated_commands_are_all_answered(void **st)
     clock_set_real();
 }
 
+/* A name longer than an alarm keeps (acked_by) is cut at a character boundary, never inside a
+ * UTF-8 sequence, so the alarm's JSON stays valid and names who acknowledged it. */
+static void test_a_long_name_is_cut_at_a_character_boundary(void **st)
+{
+    (void)st;
+    clock_set_fake(1795356191208LL);
+    struct site *s = site_new();
+    int leak = config_point_find(s->cfg, "leak_pump");
+    points_set(s->pts, leak, 1, 0, clock_wall_ms(), clock_mono_ms());
+    alarms_point_changed(&s->al, leak);
+    assert_int_equal(alarms_process(&s->al, clock_mono_ms(), clock_wall_ms()), ST_OK);
+    char name[200] = "a";        /* so that 63 bytes end inside a character */
+    for (int i = 0; i < 40; i++) /* then 40 three-byte characters: 121 bytes */
+        strcat(name, "\xe5\xb7\xa5");
+    assert_int_equal(alarms_ack(&s->al, "leak_pump_room", name, clock_mono_ms(), clock_wall_ms()),
+                     ST_OK);
+    const char *kept = alarms_find(&s->al, "leak_pump_room")->acked_by;
+    assert_true(strlen(kept) > 1 && (strlen(kept) - 1) % 3 == 0); /* whole characters only */
+    json_t *js = json_string(kept);                               /* NULL if not valid UTF-8 */
+    assert_non_null(js);
+    json_decref(js);
+    site_free(s);
+    clock_set_real();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -280,6 +305,7 @@ int main(void)
         cmocka_unit_test(test_mutated_rule_expressions_compile_or_fail_with_a_reason),
         cmocka_unit_test(test_mutated_sensor_payloads_give_a_state_or_a_reason),
         cmocka_unit_test(test_mutated_commands_are_all_answered),
+        cmocka_unit_test(test_a_long_name_is_cut_at_a_character_boundary),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -21,10 +21,8 @@
 #include "config/schedule.h"
 #include "gateway/clock.h"
 #include "gateway/error.h"
-#include "gateway/journal.h"
 #include "gateway/maintenance.h"
-#include "gateway/store.h"
-#include "gateway/workorders.h"
+#include "tests/unit/site_fixture.h"
 
 static int64_t at(const char *iso_utc)
 {
@@ -140,70 +138,63 @@ static void test_bad_at_strings_are_refused_with_a_reason(void **st)
     }
 }
 
+/* The demo site (tests/unit/site_fixture.h) with its maintenance scheduler, started and
+ * restarted as the gateway does. */
 struct fx {
-    char dir[64], db[96];
-    struct config *cfg;
-    struct store *store;
-    struct journal j;
-    struct wo_table wos;
+    struct site *s;
     struct maintenance m;
 };
 
 static void start(struct fx *f)
 {
-    assert_int_equal(store_open(f->db, 0, &f->store), ST_OK);
-    f->j = (struct journal){f->store, f->cfg->upstream.topic_prefix};
-    wo_init(&f->wos, f->cfg, &f->j);
-    assert_int_equal(wo_restore(&f->wos, f->store), ST_OK);
-    assert_int_equal(maintenance_init(&f->m, f->cfg, &f->wos, f->store, clock_wall_ms()), ST_OK);
+    if (!f->s)
+        f->s = site_new();
+    else
+        site_restart(f->s);
+    assert_int_equal(maintenance_init(&f->m, f->s->cfg, &f->s->wos, f->s->store, clock_wall_ms()),
+                     ST_OK);
 }
 
 static void stop(struct fx *f)
 {
     maintenance_cleanup(&f->m);
-    wo_cleanup(&f->wos);
-    store_close(f->store);
 }
 
 static void tick(struct fx *f)
 {
     assert_int_equal(maintenance_tick(&f->m, clock_wall_ms()), ST_OK);
-    assert_int_equal(store_commit(f->store), ST_OK);
+    assert_int_equal(store_commit(f->s->store), ST_OK);
 }
 
 static void test_the_weekly_generator_check_is_raised_on_its_day_once(void **st)
 {
     (void)st;
     struct fx f = {0};
-    snprintf(f.dir, sizeof(f.dir), "/tmp/steward-maint-XXXXXX");
-    assert_non_null(mkdtemp(f.dir));
-    snprintf(f.db, sizeof(f.db), "%s/m.db", f.dir);
-    assert_int_equal(config_load("config/examples/demo.cfg", &f.cfg, NULL), ST_OK);
-    assert_int_equal(f.cfg->n_maintenance, 1); /* genset_weekly, Mon 09:00 */
 
     clock_set_fake(at("2026-11-22T02:20:00.000Z")); /* Sunday: a new task waits for Monday */
     start(&f);
+    assert_int_equal(f.s->cfg->n_maintenance, 1); /* genset_weekly, Mon 09:00 */
     tick(&f);
-    assert_int_equal(f.wos.n, 0);
+    assert_int_equal(f.s->wos.n, 0);
     assert_int_equal(maintenance_next_due(&f.m), at("2026-11-23T01:00:00.000Z"));
     clock_set_fake(at("2026-11-23T01:00:00.000Z")); /* Monday 09:00 */
     tick(&f);
-    assert_int_equal(f.wos.n, 1);
-    json_t *doc = f.wos.v[0].doc;
+    assert_int_equal(f.s->wos.n, 1);
+    json_t *doc = f.s->wos.v[0].doc;
     assert_string_equal(json_string_value(json_object_get(doc, "source")), "maintenance");
     assert_string_equal(json_string_value(json_object_get(doc, "asset")), "GEN-1");
     assert_string_equal(json_string_value(json_object_get(doc, "priority")), "normal");
     assert_null(json_object_get(doc, "next_review_at")); /* not a repair order */
     assert_int_equal(maintenance_next_due(&f.m), at("2026-11-30T01:00:00.000Z"));
     tick(&f);
-    assert_int_equal(f.wos.n, 1);
+    assert_int_equal(f.s->wos.n, 1);
 
     /* A restart the same week raises nothing again. */
     stop(&f);
     clock_set_fake(at("2026-11-25T02:00:00.000Z"));
     start(&f);
     tick(&f);
-    assert_int_equal(json_integer_value(json_object_get(f.wos.v[0].doc, "occurrences")), 1);
+    assert_int_equal(json_integer_value(json_object_get(f.s->wos.v[0].doc, "occurrences")), 1);
 
     /* Down over the next Monday: the missed check is raised once at start, onto the order still
      * open from last week. */
@@ -211,50 +202,40 @@ static void test_the_weekly_generator_check_is_raised_on_its_day_once(void **st)
     clock_set_fake(at("2026-12-01T03:00:00.000Z")); /* Tuesday */
     start(&f);
     tick(&f);
-    assert_int_equal(f.wos.n, 1);
-    assert_int_equal(json_integer_value(json_object_get(f.wos.v[0].doc, "occurrences")), 2);
+    assert_int_equal(f.s->wos.n, 1);
+    assert_int_equal(json_integer_value(json_object_get(f.s->wos.v[0].doc, "occurrences")), 2);
     assert_int_equal(maintenance_next_due(&f.m), at("2026-12-07T01:00:00.000Z"));
     stop(&f);
-    config_free(f.cfg);
-    char cmd[128];
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", f.dir);
-    assert_int_equal(system(cmd), 0);
+    site_free(f.s);
 }
 
 static void test_a_first_occurrence_missed_and_a_clock_jump(void **st)
 {
     (void)st;
     struct fx f = {0};
-    snprintf(f.dir, sizeof(f.dir), "/tmp/steward-maint-XXXXXX");
-    assert_non_null(mkdtemp(f.dir));
-    snprintf(f.db, sizeof(f.db), "%s/m.db", f.dir);
-    assert_int_equal(config_load("config/examples/demo.cfg", &f.cfg, NULL), ST_OK);
     /* The weekly check is configured on a Wednesday; the gateway is down the next Monday. */
     clock_set_fake(at("2026-11-25T02:00:00.000Z"));
     start(&f);
     tick(&f);
-    assert_int_equal(f.wos.n, 0);
+    assert_int_equal(f.s->wos.n, 0);
     stop(&f);
     clock_set_fake(at("2026-12-01T03:00:00.000Z")); /* Tuesday */
     start(&f);
     tick(&f);
-    assert_int_equal(f.wos.n, 1); /* its first Monday, caught up */
+    assert_int_equal(f.s->wos.n, 1); /* its first Monday, caught up */
     /* The clock jumps over two Mondays: raised once, for the latest; a restart adds nothing. */
     clock_set_fake(at("2026-12-15T03:00:00.000Z"));
     tick(&f);
-    json_t *ev = json_object_get(f.wos.v[0].doc, "evidence");
+    json_t *ev = json_object_get(f.s->wos.v[0].doc, "evidence");
     assert_string_equal(json_string_value(json_object_get(ev, "due")), "2026-12-14T01:00:00.000Z");
-    assert_int_equal(json_integer_value(json_object_get(f.wos.v[0].doc, "occurrences")), 2);
+    assert_int_equal(json_integer_value(json_object_get(f.s->wos.v[0].doc, "occurrences")), 2);
     stop(&f);
     clock_set_fake(at("2026-12-15T04:00:00.000Z"));
     start(&f);
     tick(&f);
-    assert_int_equal(json_integer_value(json_object_get(f.wos.v[0].doc, "occurrences")), 2);
+    assert_int_equal(json_integer_value(json_object_get(f.s->wos.v[0].doc, "occurrences")), 2);
     stop(&f);
-    config_free(f.cfg);
-    char cmd[128];
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", f.dir);
-    assert_int_equal(system(cmd), 0);
+    site_free(f.s);
 }
 
 static void test_a_task_may_not_share_an_alarm_id(void **st)

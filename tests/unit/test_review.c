@@ -142,6 +142,8 @@ static void test_a_daytime_order_unresolved_is_reported_to_the_general_manager(v
     /* Resolved: no more reviews. */
     assert_int_equal(wo_set_status(&f->t, w->id, "resolved", "alice", NULL, clock_wall_ms(), &why),
                      ST_OK);
+    assert_null(json_object_get(w->doc, "next_review_at"));
+    assert_int_equal(wo_next_due(&f->t), 0); /* nor a wake for one */
     clock_set_fake(at("2026-11-25T00:30:00.000Z"));
     assert_int_equal(wo_tick(&f->t, clock_wall_ms()), ST_OK);
     assert_int_equal(json_integer_value(json_object_get(w->doc, "reviews")), 2);
