@@ -16,8 +16,8 @@ LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
 
 # Every module of the gateway except the programs' main files goes into one static library,
 # so the gateway, the simulator and every test link exactly the same code.
-LIB_SRC  := $(wildcard gateway/*.c adapters/*.c adapters/modbus/*.c rules/*.c config/*.c)
-LIB_SRC  := $(filter-out gateway/main.c,$(LIB_SRC))
+LIB_SRC  := $(wildcard gateway/*/*.c adapters/*.c adapters/*/*.c rules/*.c config/*.c)
+LIB_SRC  := $(filter-out gateway/cli/main.c,$(LIB_SRC))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 LIB      := $(BUILD)/libsteward.a
 
@@ -64,7 +64,7 @@ $(LIB): $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	$(AR) rcs $@ $^
 
-$(BUILD)/steward: $(BUILD)/gateway/main.o $(LIB)
+$(BUILD)/steward: $(BUILD)/gateway/cli/main.o $(LIB)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/steward-sim: $(SIM_OBJ) $(LIB)

@@ -14,7 +14,7 @@
 #define STEWARD_ADAPTER_H
 
 #include "config/config.h"
-#include "gateway/queue.h"
+#include "gateway/base/queue.h"
 
 struct adapter;
 

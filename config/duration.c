@@ -1,6 +1,6 @@
 /* duration.c - see duration.h. */
 #include "config/duration.h"
-#include "gateway/error.h"
+#include "gateway/base/error.h"
 
 #include <ctype.h>
 #include <errno.h>

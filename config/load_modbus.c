@@ -3,7 +3,7 @@
 #include "config/config.h"
 #include "config/load.h"
 #include "config/reader.h"
-#include "gateway/error.h"
+#include "gateway/base/error.h"
 
 #include <stdio.h>
 #include <stdlib.h>

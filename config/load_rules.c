@@ -2,7 +2,7 @@
 #include "config/config.h"
 #include "config/load.h"
 #include "config/reader.h"
-#include "gateway/error.h"
+#include "gateway/base/error.h"
 #include "rules/expr.h"
 
 #include <stdio.h>

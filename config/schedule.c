@@ -1,6 +1,6 @@
 /* schedule.c - see schedule.h. */
 #include "config/schedule.h"
-#include "gateway/clock.h"
+#include "gateway/base/clock.h"
 
 #include <stdio.h>
 #include <string.h>

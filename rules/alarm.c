@@ -1,6 +1,6 @@
 /* alarm.c - the ISA-18.2 machine and rule timing (see alarm.h). Pure logic. */
 #include "rules/alarm.h"
-#include "gateway/error.h"
+#include "gateway/base/error.h"
 #include "rules/expr.h"
 
 #include <string.h>

@@ -1,6 +1,6 @@
 /* compile.c - rule expression text -> postfix program (see expr.h, program.h).
  * Recursive descent, one function per precedence level, lowest first. */
-#include "gateway/error.h"
+#include "gateway/base/error.h"
 #include "rules/expr.h"
 #include "rules/lex.h"
 #include "rules/program.h"

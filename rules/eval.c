@@ -4,7 +4,7 @@
  * operand are unknown. && and || follow Kleene's three-valued logic: false && unknown is false and
  * true || unknown is true (the known operand decides), otherwise unknown. Division by zero is
  * unknown rather than infinity, so a meter reading zero cannot raise or clear anything. */
-#include "gateway/quality.h"
+#include "gateway/base/quality.h"
 #include "rules/expr.h"
 #include "rules/program.h"
 

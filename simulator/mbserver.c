@@ -1,6 +1,6 @@
 /* mbserver.c - see mbserver.h. */
 #include "simulator/mbserver.h"
-#include "gateway/log.h"
+#include "gateway/base/log.h"
 #include "simulator/units.h"
 
 #include <errno.h>

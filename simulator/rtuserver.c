@@ -1,6 +1,6 @@
 /* rtuserver.c - see rtuserver.h. */
 #include "simulator/rtuserver.h"
-#include "gateway/log.h"
+#include "gateway/base/log.h"
 #include "simulator/units.h"
 
 #include <errno.h>

@@ -1,7 +1,7 @@
 /* scenario.c - see scenario.h. */
 #include "simulator/scenario.h"
 #include "config/duration.h"
-#include "gateway/error.h"
+#include "gateway/base/error.h"
 
 #include <fnmatch.h>
 #include <stdio.h>

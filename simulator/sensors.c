@@ -1,7 +1,7 @@
 /* sensors.c - see sensors.h. */
 #include "simulator/sensors.h"
-#include "gateway/log.h"
-#include "gateway/mqtt_link.h"
+#include "gateway/base/log.h"
+#include "gateway/uplink/mqtt_link.h"
 
 #include <mosquitto.h>
 #include <stdio.h>

@@ -5,10 +5,10 @@
  * Exit codes: 0 ok, 1 bad input or configuration, 2 runtime failure.
  */
 #include "config/config.h"
-#include "gateway/clock.h"
-#include "gateway/error.h"
-#include "gateway/log.h"
-#include "gateway/version.h"
+#include "gateway/base/clock.h"
+#include "gateway/base/error.h"
+#include "gateway/base/log.h"
+#include "gateway/base/version.h"
 #include "simulator/mbserver.h"
 #include "simulator/rtuserver.h"
 #include "simulator/scenario.h"

@@ -1,7 +1,7 @@
 /* units.c - see units.h. */
 #include "simulator/units.h"
 #include "adapters/modbus/decode.h"
-#include "gateway/error.h"
+#include "gateway/base/error.h"
 
 #include <stdlib.h>
 

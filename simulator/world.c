@@ -1,7 +1,7 @@
 /* world.c - see world.h. */
 #include "simulator/world.h"
-#include "gateway/error.h"
-#include "gateway/log.h"
+#include "gateway/base/error.h"
+#include "gateway/base/log.h"
 #include "simulator/values.h"
 
 #include <stdlib.h>

@@ -2,10 +2,10 @@
 #include "adapters/modbus/bus.h"
 #include "adapters/modbus/decode.h"
 #include "adapters/modbus/plan.h"
-#include "gateway/clock.h"
-#include "gateway/error.h"
-#include "gateway/log.h"
-#include "gateway/quality.h"
+#include "gateway/base/clock.h"
+#include "gateway/base/error.h"
+#include "gateway/base/log.h"
+#include "gateway/base/quality.h"
 
 #include <errno.h>
 #include <modbus.h>

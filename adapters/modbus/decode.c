@@ -1,6 +1,6 @@
 /* decode.c - see decode.h. */
 #include "adapters/modbus/decode.h"
-#include "gateway/error.h"
+#include "gateway/base/error.h"
 
 #include <math.h>
 #include <string.h>

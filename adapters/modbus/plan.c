@@ -1,6 +1,6 @@
 /* plan.c - see plan.h. */
 #include "adapters/modbus/plan.h"
-#include "gateway/error.h"
+#include "gateway/base/error.h"
 
 #include <stdlib.h>
 #include <string.h>

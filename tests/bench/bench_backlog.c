@@ -12,8 +12,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "gateway/error.h"
-#include "gateway/store.h"
+#include "gateway/base/error.h"
+#include "gateway/store/store.h"
 #include "tests/integration/harness.h"
 
 #define N 100000

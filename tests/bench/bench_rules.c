@@ -8,8 +8,8 @@
 #include <time.h>
 
 #include "config/config.h"
-#include "gateway/error.h"
-#include "gateway/quality.h"
+#include "gateway/base/error.h"
+#include "gateway/base/quality.h"
 #include "rules/expr.h"
 
 #define ROUNDS 2000000

@@ -16,7 +16,7 @@
 #include <sys/wait.h>
 #include <time.h>
 
-#include "gateway/clock.h"
+#include "gateway/base/clock.h"
 #include "tests/integration/harness.h"
 
 static const char site_cfg[] =

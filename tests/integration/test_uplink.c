@@ -17,11 +17,11 @@
 #include <string.h>
 
 #include "config/config.h"
-#include "gateway/clock.h"
-#include "gateway/error.h"
-#include "gateway/mqtt_link.h"
-#include "gateway/store.h"
-#include "gateway/uplink.h"
+#include "gateway/base/clock.h"
+#include "gateway/base/error.h"
+#include "gateway/uplink/mqtt_link.h"
+#include "gateway/store/store.h"
+#include "gateway/uplink/uplink.h"
 #include "tests/integration/harness.h"
 
 static const char cfg_text[] =

@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "gateway/error.h"
+#include "gateway/base/error.h"
 #include "tests/unit/site_fixture.h"
 
 static void site_open(struct site *s)

@@ -7,11 +7,11 @@
 #define STEWARD_TEST_SITE_FIXTURE_H
 
 #include "config/config.h"
-#include "gateway/alarms.h"
-#include "gateway/journal.h"
-#include "gateway/points.h"
-#include "gateway/store.h"
-#include "gateway/workorders.h"
+#include "gateway/alarms/alarms.h"
+#include "gateway/store/journal.h"
+#include "gateway/core/points.h"
+#include "gateway/store/store.h"
+#include "gateway/work/workorders.h"
 
 struct site {
     char dir[64], db[96];

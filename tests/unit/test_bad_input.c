@@ -19,11 +19,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "adapters/mqtt_sensors.h"
+#include "adapters/mqtt_sensors/parse.h"
 #include "config/config.h"
-#include "gateway/clock.h"
-#include "gateway/commands.h"
-#include "gateway/error.h"
+#include "gateway/base/clock.h"
+#include "gateway/uplink/commands.h"
+#include "gateway/base/error.h"
 #include "rules/expr.h"
 #include "tests/unit/site_fixture.h"
 

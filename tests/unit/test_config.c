@@ -12,7 +12,7 @@
 
 #include "config/config.h"
 #include "config/duration.h"
-#include "gateway/error.h"
+#include "gateway/base/error.h"
 
 static char path[64];
 

@@ -12,8 +12,8 @@
 
 #include "adapters/modbus/decode.h"
 #include "adapters/modbus/plan.h"
-#include "gateway/error.h"
-#include "gateway/queue.h"
+#include "gateway/base/error.h"
+#include "gateway/base/queue.h"
 
 static struct cfg_point_def def(enum reg_type t, const char *order, double scale)
 {

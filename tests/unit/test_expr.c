@@ -7,8 +7,8 @@
 
 #include <string.h>
 
-#include "gateway/error.h"
-#include "gateway/quality.h"
+#include "gateway/base/error.h"
+#include "gateway/base/quality.h"
 #include "rules/expr.h"
 
 /* A catalog of five points: tx1.temp_a/b/c, main_meter.pf_total, door_plant. */

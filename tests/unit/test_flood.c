@@ -14,9 +14,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "gateway/clock.h"
-#include "gateway/error.h"
-#include "gateway/flood.h"
+#include "gateway/base/clock.h"
+#include "gateway/base/error.h"
+#include "gateway/alarms/flood.h"
 #include "tests/unit/site_fixture.h"
 
 #define MIN 60000LL

@@ -19,9 +19,9 @@
 
 #include "config/config.h"
 #include "config/schedule.h"
-#include "gateway/clock.h"
-#include "gateway/error.h"
-#include "gateway/maintenance.h"
+#include "gateway/base/clock.h"
+#include "gateway/base/error.h"
+#include "gateway/work/maintenance.h"
 #include "tests/unit/site_fixture.h"
 
 static int64_t at(const char *iso_utc)

@@ -7,8 +7,8 @@
 
 #include <string.h>
 
-#include "adapters/mqtt_sensors.h"
-#include "gateway/error.h"
+#include "adapters/mqtt_sensors/parse.h"
+#include "gateway/base/error.h"
 
 static int parse(const struct cfg_sensor *s, const char *payload, int *state)
 {

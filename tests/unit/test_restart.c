@@ -10,8 +10,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "gateway/clock.h"
-#include "gateway/error.h"
+#include "gateway/base/clock.h"
+#include "gateway/base/error.h"
 #include "tests/unit/site_fixture.h"
 
 static void smoke(struct site *s, int on)

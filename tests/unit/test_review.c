@@ -18,13 +18,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "gateway/clock.h"
-#include "gateway/error.h"
-#include "gateway/journal.h"
-#include "gateway/review.h"
-#include "gateway/sla.h"
-#include "gateway/store.h"
-#include "gateway/workorders.h"
+#include "gateway/base/clock.h"
+#include "gateway/base/error.h"
+#include "gateway/store/journal.h"
+#include "gateway/work/review.h"
+#include "gateway/work/sla.h"
+#include "gateway/store/store.h"
+#include "gateway/work/workorders.h"
 
 #define MIN 60000LL
 #define HOUR (60 * MIN)

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "config/config.h"
-#include "gateway/error.h"
+#include "gateway/base/error.h"
 #include "simulator/scenario.h"
 #include "simulator/units.h"
 #include "simulator/values.h"

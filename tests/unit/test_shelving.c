@@ -17,8 +17,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "gateway/clock.h"
-#include "gateway/error.h"
+#include "gateway/base/clock.h"
+#include "gateway/base/error.h"
 #include "tests/unit/site_fixture.h"
 
 #define MIN 60000LL

@@ -16,9 +16,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "gateway/clock.h"
-#include "gateway/error.h"
-#include "gateway/store.h"
+#include "gateway/base/clock.h"
+#include "gateway/base/error.h"
+#include "gateway/store/store.h"
 
 struct fx {
     char dir[64], path[96];

@@ -7,8 +7,8 @@
 
 #include <string.h>
 
-#include "gateway/status.h"
-#include "gateway/watch.h"
+#include "gateway/cli/status.h"
+#include "gateway/cli/watch.h"
 
 #define P "steward/hq"
 

@@ -1,6 +1,6 @@
 /* sla.c - see sla.h. */
-#include "gateway/sla.h"
-#include "gateway/error.h"
+#include "gateway/work/sla.h"
+#include "gateway/base/error.h"
 
 #include <string.h>
 

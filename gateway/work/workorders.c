@@ -1,10 +1,10 @@
 /* workorders.c - see workorders.h. */
-#include "gateway/workorders.h"
-#include "gateway/clock.h"
-#include "gateway/error.h"
-#include "gateway/journal.h"
-#include "gateway/log.h"
-#include "gateway/store.h"
+#include "gateway/work/workorders.h"
+#include "gateway/base/clock.h"
+#include "gateway/base/error.h"
+#include "gateway/store/journal.h"
+#include "gateway/base/log.h"
+#include "gateway/store/store.h"
 
 #include <stdio.h>
 #include <stdlib.h>

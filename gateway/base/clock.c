@@ -1,6 +1,6 @@
 /* clock.c - see clock.h. */
-#include "gateway/clock.h"
-#include "gateway/error.h"
+#include "gateway/base/clock.h"
+#include "gateway/base/error.h"
 
 #include <stdio.h>
 #include <time.h>

@@ -1,11 +1,11 @@
 /* uplink.c - see uplink.h. */
-#include "gateway/uplink.h"
-#include "gateway/clock.h"
-#include "gateway/error.h"
-#include "gateway/log.h"
-#include "gateway/mqtt_link.h"
-#include "gateway/store.h"
-#include "gateway/version.h"
+#include "gateway/uplink/uplink.h"
+#include "gateway/base/clock.h"
+#include "gateway/base/error.h"
+#include "gateway/base/log.h"
+#include "gateway/uplink/mqtt_link.h"
+#include "gateway/store/store.h"
+#include "gateway/base/version.h"
 
 #include <jansson.h>
 #include <stdio.h>

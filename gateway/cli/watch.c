@@ -1,7 +1,7 @@
 /* watch.c - see watch.h. */
-#include "gateway/watch.h"
-#include "gateway/clock.h"
-#include "gateway/mqtt_link.h"
+#include "gateway/cli/watch.h"
+#include "gateway/base/clock.h"
+#include "gateway/uplink/mqtt_link.h"
 
 #include <jansson.h>
 #include <mosquitto.h>

@@ -1,11 +1,11 @@
 /* commands.c - see commands.h. */
-#include "gateway/commands.h"
+#include "gateway/uplink/commands.h"
 #include "config/duration.h"
-#include "gateway/alarms.h"
-#include "gateway/error.h"
-#include "gateway/journal.h"
-#include "gateway/log.h"
-#include "gateway/workorders.h"
+#include "gateway/alarms/alarms.h"
+#include "gateway/base/error.h"
+#include "gateway/store/journal.h"
+#include "gateway/base/log.h"
+#include "gateway/work/workorders.h"
 
 #include <jansson.h>
 #include <string.h>

@@ -17,8 +17,8 @@
 #include <stdint.h>
 
 #include "config/config.h"
-#include "gateway/review.h"
-#include "gateway/sla.h"
+#include "gateway/work/review.h"
+#include "gateway/work/sla.h"
 
 struct journal;
 struct store;

@@ -1,9 +1,9 @@
 /* remote.c - see remote.h. A short-lived blocking MQTT client: this runs in the CLI, not the core.
  */
-#include "gateway/remote.h"
-#include "gateway/clock.h"
-#include "gateway/error.h"
-#include "gateway/mqtt_link.h"
+#include "gateway/cli/remote.h"
+#include "gateway/base/clock.h"
+#include "gateway/base/error.h"
+#include "gateway/uplink/mqtt_link.h"
 
 #include <jansson.h>
 #include <mosquitto.h>

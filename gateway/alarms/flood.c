@@ -1,5 +1,5 @@
 /* flood.c - see flood.h. */
-#include "gateway/flood.h"
+#include "gateway/alarms/flood.h"
 
 int flood_count(const struct flood *f, int64_t now)
 {

@@ -1,9 +1,9 @@
 /* status.c - see status.h. */
-#include "gateway/status.h"
-#include "gateway/clock.h"
-#include "gateway/error.h"
-#include "gateway/sla.h"
-#include "gateway/store.h"
+#include "gateway/cli/status.h"
+#include "gateway/base/clock.h"
+#include "gateway/base/error.h"
+#include "gateway/work/sla.h"
+#include "gateway/store/store.h"
 
 #include <jansson.h>
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 /* error.c - descriptions of the codes of error.h. */
-#include "gateway/error.h"
+#include "gateway/base/error.h"
 
 const char *st_strerror(int err)
 {

@@ -1,10 +1,10 @@
 /* maintenance.c - see maintenance.h. */
-#include "gateway/maintenance.h"
-#include "gateway/error.h"
-#include "gateway/journal.h"
-#include "gateway/log.h"
-#include "gateway/store.h"
-#include "gateway/workorders.h"
+#include "gateway/work/maintenance.h"
+#include "gateway/base/error.h"
+#include "gateway/store/journal.h"
+#include "gateway/base/log.h"
+#include "gateway/store/store.h"
+#include "gateway/work/workorders.h"
 
 #include <jansson.h>
 #include <stdio.h>

@@ -1,7 +1,7 @@
 /* points.c - see points.h. */
-#include "gateway/points.h"
-#include "gateway/error.h"
-#include "gateway/quality.h"
+#include "gateway/core/points.h"
+#include "gateway/base/error.h"
+#include "gateway/base/quality.h"
 
 #include <stdlib.h>
 

@@ -7,13 +7,13 @@
  * Exit codes: 0 ok, 1 bad input or configuration, 2 runtime failure.
  */
 #include "config/config.h"
-#include "gateway/error.h"
-#include "gateway/log.h"
-#include "gateway/loop.h"
-#include "gateway/remote.h"
-#include "gateway/status.h"
-#include "gateway/version.h"
-#include "gateway/watch.h"
+#include "gateway/base/error.h"
+#include "gateway/base/log.h"
+#include "gateway/core/loop.h"
+#include "gateway/cli/remote.h"
+#include "gateway/cli/status.h"
+#include "gateway/base/version.h"
+#include "gateway/cli/watch.h"
 
 #include <jansson.h>
 #include <malloc.h>

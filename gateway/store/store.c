@@ -1,10 +1,10 @@
 /* store.c - see store.h: opening, the schema and its migrations, and reads. Writes are in
  * store_write.c. Every statement is prepared once at open and reused. */
-#include "gateway/store.h"
-#include "gateway/store_impl.h"
-#include "gateway/clock.h"
-#include "gateway/error.h"
-#include "gateway/log.h"
+#include "gateway/store/store.h"
+#include "gateway/store/store_impl.h"
+#include "gateway/base/clock.h"
+#include "gateway/base/error.h"
+#include "gateway/base/log.h"
 
 #include <errno.h>
 #include <sqlite3.h>

@@ -1,6 +1,6 @@
 /* log.c - see log.h. */
-#include "gateway/log.h"
-#include "gateway/error.h"
+#include "gateway/base/log.h"
+#include "gateway/base/error.h"
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -2,11 +2,11 @@
  * store_write.c - see store.h: every write, the group transaction, and the changes held in
  * memory after a failed write (disk full, I/O error) until the disk takes them again.
  */
-#include "gateway/clock.h"
-#include "gateway/error.h"
-#include "gateway/log.h"
-#include "gateway/store.h"
-#include "gateway/store_impl.h"
+#include "gateway/base/clock.h"
+#include "gateway/base/error.h"
+#include "gateway/base/log.h"
+#include "gateway/store/store.h"
+#include "gateway/store/store_impl.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 /* quality.c - names of the qualities of quality.h, as they appear in telemetry payloads. */
-#include "gateway/quality.h"
+#include "gateway/base/quality.h"
 
 const char *quality_name(enum quality q)
 {

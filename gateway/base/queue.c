@@ -1,7 +1,7 @@
 /* queue.c - see queue.h. The only lock in Steward, held just to link or unlink a batch. */
-#include "gateway/queue.h"
-#include "gateway/error.h"
-#include "gateway/log.h"
+#include "gateway/base/queue.h"
+#include "gateway/base/error.h"
+#include "gateway/base/log.h"
 
 #include <errno.h>
 #include <pthread.h>

@@ -1,6 +1,6 @@
 /* mqtt_sensors.c - see mqtt_sensors.h. */
-#include "adapters/mqtt_sensors.h"
-#include "gateway/error.h"
+#include "adapters/mqtt_sensors/parse.h"
+#include "gateway/base/error.h"
 
 #include <ctype.h>
 #include <jansson.h>

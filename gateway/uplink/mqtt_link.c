@@ -1,8 +1,8 @@
 /* mqtt_link.c - see mqtt_link.h. */
-#include "gateway/mqtt_link.h"
-#include "gateway/clock.h"
-#include "gateway/error.h"
-#include "gateway/log.h"
+#include "gateway/uplink/mqtt_link.h"
+#include "gateway/base/clock.h"
+#include "gateway/base/error.h"
+#include "gateway/base/log.h"
 
 #include <errno.h>
 #include <mosquitto.h>

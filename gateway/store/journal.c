@@ -1,9 +1,9 @@
 /* journal.c - see journal.h. */
-#include "gateway/journal.h"
-#include "gateway/clock.h"
-#include "gateway/error.h"
-#include "gateway/log.h"
-#include "gateway/store.h"
+#include "gateway/store/journal.h"
+#include "gateway/base/clock.h"
+#include "gateway/base/error.h"
+#include "gateway/base/log.h"
+#include "gateway/store/store.h"
 
 #include <stdio.h>
 #include <stdlib.h>

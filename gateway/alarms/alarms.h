@@ -26,7 +26,7 @@
 #include <stdint.h>
 
 #include "config/config.h"
-#include "gateway/flood.h"
+#include "gateway/alarms/flood.h"
 #include "rules/alarm.h"
 
 struct journal;

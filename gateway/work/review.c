@@ -1,6 +1,6 @@
 /* review.c - see review.h. */
-#include "gateway/review.h"
-#include "gateway/clock.h"
+#include "gateway/work/review.h"
+#include "gateway/base/clock.h"
 
 #include <string.h>
 #include <time.h>

@@ -1,13 +1,13 @@
 /* alarms.c - see alarms.h. */
-#include "gateway/alarms.h"
-#include "gateway/clock.h"
-#include "gateway/error.h"
-#include "gateway/journal.h"
-#include "gateway/log.h"
-#include "gateway/points.h"
-#include "gateway/quality.h"
-#include "gateway/store.h"
-#include "gateway/workorders.h"
+#include "gateway/alarms/alarms.h"
+#include "gateway/base/clock.h"
+#include "gateway/base/error.h"
+#include "gateway/store/journal.h"
+#include "gateway/base/log.h"
+#include "gateway/core/points.h"
+#include "gateway/base/quality.h"
+#include "gateway/store/store.h"
+#include "gateway/work/workorders.h"
 #include "rules/expr.h"
 
 #include <jansson.h>
