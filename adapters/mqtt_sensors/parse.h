@@ -1,5 +1,5 @@
 /*
- * mqtt_sensors.h - MQTT sensor input: a message on a sensor's topic becomes a boolean point.
+ * parse.h - what an MQTT sensor payload says: a message on a sensor's topic becomes a boolean.
  *
  * The MQTT client belongs to the core (gateway/uplink.c); this module only decides what a
  * payload means. Payload forms (config: payload = "json" with field, or "plain" with on/off):
@@ -11,8 +11,8 @@
  * Anything else, or a payload over SENSOR_PAYLOAD_MAX bytes, is rejected: the caller counts it,
  * logs it (throttled) and drops it.
  */
-#ifndef STEWARD_MQTT_SENSORS_H
-#define STEWARD_MQTT_SENSORS_H
+#ifndef STEWARD_MQTT_SENSOR_PARSE_H
+#define STEWARD_MQTT_SENSOR_PARSE_H
 
 #include <stddef.h>
 

@@ -1,23 +1,26 @@
 /*
  * alarms.h - every alarm of the site and what happens when one changes state.
  *
- * The alarms are the configured rules plus the built-ins that need no rule: comm_<device> (a
- * Modbus device stopped answering, urgent) and silent_<sensor> (a supervised MQTT sensor sent
- * nothing within its heartbeat, urgent). Each runs the ISA-18.2 machine of rules/alarm.h.
+ * The alarms are the configured rules plus the built-ins that need no rule (builtin.c):
+ * comm_<device> (a Modbus device stopped answering, urgent) and silent_<sensor> (a supervised
+ * MQTT sensor sent nothing within its heartbeat, urgent). Each runs the ISA-18.2 machine of
+ * rules/alarm.h.
  *
  * A rule is re-evaluated when a point it reads changes (alarms_point_changed marks it dirty),
- * when one of its delays expires, and every second when it reads the time (hour(), weekday()).
- * A transition is recorded through the journal in the caller's group transaction: the alarm row,
- * its retained message P/alarms/ID, an event on P/events, and for a raise of priority
+ * when one of its delays expires (its timer marks it dirty), and every second when it reads the
+ * time (hour(), weekday()). alarms_process evaluates what is dirty. A transition is recorded
+ * through the journal in the caller's group transaction (alarm_doc.c): the alarm row and its
+ * retained message P/alarms/ID, an event on P/events, and for a raise of priority
  * emergency/urgent/normal a work order (workorders.h, one per dedup key). Raises are counted for
  * flood detection (flood.h): its beginning and end are events too.
  *
- * An operator may shelve an alarm (ISA-18.2) for a bounded time, SHELVE_MAX_MS at most: it is
- * then silent whatever its condition, and evaluated afresh when the time is up or it is unshelved.
- * Emergency alarms (fire, leak, over-temperature...) cannot be shelved: the control room must
- * always get them. Shelving does not touch the alarm's work order.
+ * An operator may shelve an alarm (ISA-18.2, shelve.c) for a bounded time, SHELVE_MAX_MS at most:
+ * it is then silent whatever its condition, and evaluated afresh when the time is up or it is
+ * unshelved. Emergency alarms (fire, leak, over-temperature...) cannot be shelved: the control
+ * room must always get them. Shelving does not touch the alarm's work order.
  *
- * Owned by the core; borrows the config, points, journal and work-order table for its lifetime.
+ * Owned by the core; borrows the config, the point values, the journal, the work-order table and
+ * the timer registry for its lifetime.
  */
 #ifndef STEWARD_ALARMS_H
 #define STEWARD_ALARMS_H
@@ -27,10 +30,10 @@
 
 #include "config/config.h"
 #include "gateway/alarms/flood.h"
+#include "gateway/base/timer.h"
 #include "rules/alarm.h"
 
 struct journal;
-struct points;
 struct store;
 struct wo_table;
 
@@ -48,32 +51,45 @@ struct alarm {
     struct alarm_rt rt;
     int cond;             /* built-ins: the condition is present */
     int dirty;            /* queued for evaluation */
-    int64_t wake_ms;      /* monotonic time a delay expires, 0 if none */
+    struct timer delay;   /* an on- or off-delay expires: evaluate again */
+    struct timer shelf;   /* while shelved: the shelf expires */
     int64_t active_since; /* wall ms, 0 when normal */
     char acked_by[64];
     int64_t shelved_until; /* wall ms, while shelved */
-    int64_t unshelve_mono; /* monotonic time the shelf expires, while shelved */
     char shelved_by[64];
+    struct alarms *table; /* the table it belongs to (for its timers) */
+};
+
+/* The point values the alarms read: the core's point table, borrowed. */
+struct alarm_inputs {
+    const double *value;
+    const uint8_t *quality; /* enum quality */
+    size_t n;
 };
 
 struct alarms {
     const struct config *cfg;
-    struct points *pts;
+    struct alarm_inputs in;
     struct journal *journal;
     struct wo_table *wos;
+    struct timers *timers;
     struct alarm *v;
     size_t n;
     int *dirty; /* indices queued for evaluation */
     size_t n_dirty;
-    int has_time_rules;
-    int64_t next_time_eval; /* monotonic */
-    uint64_t transitions;   /* counter, for the log and tests */
-    struct flood flood;     /* raises per 10 minutes: flood events on P/events */
+    /* Dependents in CSR form: the alarms reading point i are dep[dep_start[i]..dep_start[i+1]). */
+    int *dep_start, *dep;
+    int *time_rules; /* alarms whose rule reads hour() or weekday(), evaluated every second */
+    size_t n_time_rules;
+    struct timer clock;   /* every second while there are time rules */
+    struct timer flood_t; /* when a flood may end */
+    uint64_t transitions; /* counter, for the log and tests */
+    struct flood flood;   /* raises per 10 minutes: flood events on P/events */
 };
 
 /* Builds the alarm list and the point dependencies. Returns 0 or ST_ERR_NOMEM. */
-int alarms_init(struct alarms *a, const struct config *cfg, struct points *pts, struct journal *j,
-                struct wo_table *wos);
+int alarms_init(struct alarms *a, const struct config *cfg, struct alarm_inputs in,
+                struct journal *j, struct wo_table *wos, struct timers *timers);
 void alarms_cleanup(struct alarms *a);
 
 /* Restores each alarm's state from the store after a restart. */
@@ -85,16 +101,14 @@ struct alarm *alarms_find(struct alarms *a, const char *id);
 /* Point `point` changed value or quality: queue the rules that read it. */
 void alarms_point_changed(struct alarms *a, int point);
 
-/* A device's communication state (ok = it answers), or a sensor's supervision state. */
+/* A device's communication state (ok = it answers), or a sensor's supervision state (builtin.c).
+ */
 void alarms_device_comm(struct alarms *a, int device, int ok);
 void alarms_sensor_silent(struct alarms *a, int sensor, int silent);
 
-/* Evaluates every queued alarm and every expired delay; records transitions. Returns 0 or the
- * first st_err from the store (the caller's transaction must then not be published). */
+/* Evaluates every queued alarm; records transitions. Returns 0 or the first st_err from the
+ * store (the caller's transaction must then not be published). */
 int alarms_process(struct alarms *a, int64_t now_mono, int64_t now_wall);
-
-/* The monotonic time alarms_process has timed work, or 0. */
-int64_t alarms_next_wake(const struct alarms *a);
 
 /*
  * Acknowledges alarm id on behalf of `by` (may be NULL). Returns 0, ST_ERR_NOTFOUND, or

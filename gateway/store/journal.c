@@ -2,7 +2,6 @@
 #include "gateway/store/journal.h"
 #include "gateway/base/clock.h"
 #include "gateway/base/error.h"
-#include "gateway/base/log.h"
 #include "gateway/store/store.h"
 
 #include <stdio.h>
@@ -18,52 +17,69 @@ static int topic_of(const struct journal *j, const char *suffix, char *buf)
     return (n < 0 || n >= TOPIC_MAX) ? ST_ERR_TOOBIG : ST_OK;
 }
 
-static int enqueue(struct journal *j, const char *suffix, const json_t *obj, int retain)
+/* The document's part: seq, one serialisation, its row and its outbox entry. */
+static int record_doc(struct journal *j, const struct journal_change *c)
 {
     char topic[TOPIC_MAX];
-    int rc = topic_of(j, suffix, topic);
+    int64_t seq;
+    int rc = topic_of(j, c->topic, topic);
+    if (rc == ST_OK) rc = store_next_seq(j->store, &seq);
     if (rc) return rc;
-    char *text = json_dumps(obj, JSON_COMPACT);
+    json_object_set_new(c->doc, "seq", json_integer(seq));
+    char *text = json_dumps(c->doc, JSON_COMPACT);
     if (!text) return ST_ERR_NOMEM;
-    rc = store_outbox_add(j->store, topic, text, strlen(text), 1, retain, NULL);
+    size_t len = strlen(text);
+    if (c->row == JOURNAL_ROW_ALARM)
+        rc = store_alarm_put(j->store, c->id, c->state, text);
+    else if (c->row == JOURNAL_ROW_WORKORDER)
+        rc = store_wo_put(j->store, c->id, c->key, c->state, c->open, text);
+    if (rc == ST_OK) rc = store_outbox_add(j->store, topic, text, len, 1, c->retain, NULL);
     free(text);
+    if (rc == ST_OK && c->clear_retained) rc = store_outbox_add(j->store, topic, "", 0, 1, 1, NULL);
     return rc;
 }
 
-int journal_publish(struct journal *j, const char *suffix, json_t *obj, int retain,
-                    int64_t *seq_out)
+/* The event's part: type, seq and time, one serialisation, the events row and the outbox. */
+static int record_event(struct journal *j, const char *type, json_t *ev)
 {
+    char topic[TOPIC_MAX];
     int64_t seq;
-    int rc = store_next_seq(j->store, &seq);
+    int rc = topic_of(j, "events", topic);
+    if (rc == ST_OK) rc = store_next_seq(j->store, &seq);
     if (rc) return rc;
-    json_object_set_new(obj, "seq", json_integer(seq));
-    rc = enqueue(j, suffix, obj, retain);
-    if (rc == ST_OK && seq_out) *seq_out = seq;
-    return rc;
-}
-
-int journal_event(struct journal *j, const char *type, json_t *obj)
-{
-    int64_t seq;
-    int rc = store_next_seq(j->store, &seq);
-    if (rc) return rc;
-    json_object_set_new(obj, "type", json_string(type));
-    json_object_set_new(obj, "seq", json_integer(seq));
-    journal_set_time(obj, "ts", clock_wall_ms());
-    char *text = json_dumps(obj, JSON_COMPACT);
+    json_object_set_new(ev, "type", json_string(type));
+    json_object_set_new(ev, "seq", json_integer(seq));
+    journal_set_time(ev, "ts", clock_wall_ms());
+    char *text = json_dumps(ev, JSON_COMPACT);
     if (!text) return ST_ERR_NOMEM;
     rc = store_event_add(j->store, seq, type, text);
+    if (rc == ST_OK) rc = store_outbox_add(j->store, topic, text, strlen(text), 1, 0, NULL);
     free(text);
-    if (rc) return rc;
-    return enqueue(j, "events", obj, 0);
+    return rc;
 }
 
-int journal_clear_retained(struct journal *j, const char *suffix)
+int journal_record(struct journal *j, const struct journal_change *c)
 {
-    char topic[TOPIC_MAX];
-    int rc = topic_of(j, suffix, topic);
-    if (rc) return rc;
-    return store_outbox_add(j->store, topic, "", 0, 1, 1, NULL);
+    int rc = ST_OK;
+    if (c->topic && c->doc) rc = record_doc(j, c);
+    if (rc == ST_OK && c->event_type && c->event) rc = record_event(j, c->event_type, c->event);
+    return rc;
+}
+
+int journal_event(struct journal *j, const char *type, json_t *event)
+{
+    struct journal_change c = {.event_type = type, .event = event};
+    return journal_record(j, &c);
+}
+
+int journal_mark(struct journal *j, const char *name, int64_t value)
+{
+    return store_mark_put(j->store, name, value);
+}
+
+int journal_device(struct journal *j, const char *id, const char *quality, int64_t since_ms)
+{
+    return store_device_put(j->store, id, quality, since_ms);
 }
 
 void journal_set_time(json_t *obj, const char *key, int64_t wall_ms)

@@ -52,6 +52,9 @@ int store_flush(struct store *s);
 int store_pending(const struct store *s);      /* 1: changes not yet committed (open or held) */
 int store_failing(const struct store *s);      /* 1: changes are held after a failed write */
 int64_t store_retry_at(const struct store *s); /* monotonic ms of the next retry; 0 if none */
+/* Transactions committed since open, and the pages they appended to the WAL (what a commit
+ * costs the disk); also logged when the store closes. */
+void store_stats(const struct store *s, uint64_t *commits, uint64_t *pages);
 
 /* Persistent counters (survive restarts; part of the current transaction).
  * store_next_seq: the next value of the per-gateway `seq` (1, 2, 3...).
@@ -76,7 +79,8 @@ int store_trim(struct store *s, int64_t max_bytes);
 /* ---- outbox ---- */
 
 /* Queues a message. payload may be empty (len 0: clears a retained topic). *id (may be NULL)
- * receives its row id (ids only grow), or 0 when the write is held. */
+ * receives its row id: ids only grow while the process runs (the next after the largest in the
+ * file at open), held changes included. */
 int store_outbox_add(struct store *s, const char *topic, const void *payload, size_t len, int qos,
                      int retain, int64_t *id);
 

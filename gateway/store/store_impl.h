@@ -14,6 +14,7 @@ enum stmt_id {
     S_COUNTER_GET,
     S_COUNTER_SET,
     S_OUTBOX_ADD,
+    S_OUTBOX_LAST,
     S_OUTBOX_PENDING,
     S_OUTBOX_DELIVERED,
     S_OUTBOX_COUNT,
@@ -69,11 +70,16 @@ struct store {
     sqlite3_stmt *st[S_COUNT];
     int read_only;
     int in_txn;
-    int failing;              /* a write failed: every change since is held in ops */
-    int64_t retry_at;         /* monotonic ms of the next attempt while failing */
-    int64_t next_report;      /* monotonic ms: "still failing" is logged at most once a minute */
-    int64_t counter[C_COUNT]; /* last value handed out; ahead of the file while failing */
-    struct op *ops;           /* the changes not yet committed, in order */
+    int failing;                /* a write failed: every change since is held in ops */
+    int64_t retry_at;           /* monotonic ms of the next attempt while failing */
+    int64_t next_report;        /* monotonic ms: "still failing" is logged at most once a minute */
+    int64_t counter[C_COUNT];   /* last value handed out; ahead of the file while failing */
+    int counter_dirty[C_COUNT]; /* handed out since the last commit: written once at the commit */
+    int64_t outbox_last;        /* the last outbox id handed out (ids only grow) */
+    uint64_t commits;           /* transactions committed since open */
+    uint64_t pages;             /* pages those commits appended to the WAL */
+    int wal_pages;              /* pages in the WAL after the last commit (wal hook) */
+    struct op *ops;             /* the changes not yet committed, in order */
     size_t n_ops, cap_ops;
 };
 

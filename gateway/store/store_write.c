@@ -47,8 +47,8 @@ static void txn_abort(struct store *s)
     s->in_txn = 0;
 }
 
-/* Executes one change inside the open transaction. *rowid (may be NULL) gets an outbox row id. */
-static int op_exec(struct store *s, const struct op *o, int64_t *rowid)
+/* Executes one change inside the open transaction. */
+static int op_exec(struct store *s, const struct op *o)
 {
     static const char *const what[] = {
         [OP_COUNTER] = "incrementing a counter",
@@ -68,13 +68,14 @@ static int op_exec(struct store *s, const struct op *o, int64_t *rowid)
         sqlite3_bind_text(st, 1, o->t[0], -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 2, o->n);
         break;
-    case OP_OUTBOX_ADD: /* topic, payload, qos, retain, created_ms */
+    case OP_OUTBOX_ADD: /* id, topic, payload, qos, retain, created_ms */
         st = s->st[S_OUTBOX_ADD];
-        sqlite3_bind_text(st, 1, o->t[0], -1, SQLITE_STATIC);
-        sqlite3_bind_blob(st, 2, o->len ? o->blob : "", (int)o->len, SQLITE_STATIC);
-        sqlite3_bind_int(st, 3, o->i[0]);
-        sqlite3_bind_int(st, 4, o->i[1]);
-        sqlite3_bind_int64(st, 5, o->at_ms);
+        sqlite3_bind_int64(st, 1, o->n);
+        sqlite3_bind_text(st, 2, o->t[0], -1, SQLITE_STATIC);
+        sqlite3_bind_blob(st, 3, o->len ? o->blob : "", (int)o->len, SQLITE_STATIC);
+        sqlite3_bind_int(st, 4, o->i[0]);
+        sqlite3_bind_int(st, 5, o->i[1]);
+        sqlite3_bind_int64(st, 6, o->at_ms);
         break;
     case OP_OUTBOX_DELIVERED: /* row id */
     case OP_TRIM_EVENTS:      /* how many */
@@ -116,7 +117,6 @@ static int op_exec(struct store *s, const struct op *o, int64_t *rowid)
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
     if (rc != SQLITE_DONE) return store_db_fail(s, what[o->kind]);
-    if (rowid) *rowid = sqlite3_last_insert_rowid(s->db);
     return ST_OK;
 }
 
@@ -141,9 +141,8 @@ static void hold(struct store *s, const char *what)
  * Records a change, taking ownership of o's allocations, and writes it now unless the store is
  * holding changes after a failure (then it waits for the retry, in order behind them).
  */
-static int write_op(struct store *s, struct op *o, int64_t *rowid)
+static int write_op(struct store *s, struct op *o)
 {
-    if (rowid) *rowid = 0;
     if (s->read_only) {
         op_free(o);
         return ST_ERR_STATE;
@@ -165,7 +164,7 @@ static int write_op(struct store *s, struct op *o, int64_t *rowid)
     s->ops[s->n_ops++] = *o;
     if (s->failing) return ST_OK;
     int rc = txn_begin(s);
-    if (rc == ST_OK) rc = op_exec(s, &s->ops[s->n_ops - 1], rowid);
+    if (rc == ST_OK) rc = op_exec(s, &s->ops[s->n_ops - 1]);
     if (rc != ST_OK) hold(s, "a write");
     return ST_OK;
 }
@@ -175,7 +174,7 @@ static int retry(struct store *s)
 {
     int rc = store_exec(s, "BEGIN IMMEDIATE", "starting a transaction");
     for (size_t i = 0; rc == ST_OK && i < s->n_ops; i++)
-        rc = op_exec(s, &s->ops[i], NULL);
+        rc = op_exec(s, &s->ops[i]);
     if (rc == ST_OK && sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
         rc = store_db_fail(s, "commit");
     int64_t now = clock_mono_ms();
@@ -198,9 +197,31 @@ static int retry(struct store *s)
     return ST_OK;
 }
 
+static int op_text(struct op *o, int k, const char *v);
+
+/*
+ * Records the counters handed out since the last commit, as the last changes of the group: one
+ * row each per commit rather than one per number, so a burst of raises writes them once. A
+ * counter moved while failing is recorded with the held changes that use its numbers.
+ */
+static int write_counters(struct store *s)
+{
+    for (int k = 0; k < C_COUNT; k++) {
+        if (!s->counter_dirty[k]) continue;
+        struct op o = {.kind = OP_COUNTER, .n = s->counter[k]};
+        int rc = op_text(&o, 0, store_counter_name[k]);
+        if (rc == ST_OK) rc = write_op(s, &o);
+        if (rc) return rc;
+        s->counter_dirty[k] = 0;
+    }
+    return ST_OK;
+}
+
 int store_commit(struct store *s)
 {
     if (s->read_only) return ST_ERR_STATE;
+    int crc = write_counters(s);
+    if (crc) return crc;
     if (s->failing) return clock_mono_ms() >= s->retry_at ? retry(s) : ST_ERR_DB;
     if (!s->in_txn) return ST_OK;
     if (sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
@@ -216,12 +237,22 @@ int store_commit(struct store *s)
 int store_flush(struct store *s)
 {
     if (s->read_only) return ST_ERR_STATE;
+    int crc = write_counters(s);
+    if (crc) return crc;
     return s->failing ? retry(s) : store_commit(s);
 }
 
 int store_pending(const struct store *s)
 {
+    for (int k = 0; k < C_COUNT; k++)
+        if (s->counter_dirty[k]) return 1;
     return s->n_ops > 0;
+}
+
+void store_stats(const struct store *s, uint64_t *commits, uint64_t *pages)
+{
+    *commits = s->commits;
+    *pages = s->pages;
 }
 
 int store_failing(const struct store *s)
@@ -244,20 +275,20 @@ static int op_text(struct op *o, int k, const char *v)
     return ST_ERR_NOMEM;
 }
 
+/* A counter moves in memory; its row is written once, by the commit (write_counters). */
 static int counter_next(struct store *s, enum counter k, int64_t *out)
 {
-    struct op o = {.kind = OP_COUNTER, .n = s->counter[k] + 1};
-    int rc = op_text(&o, 0, store_counter_name[k]);
-    if (rc == ST_OK) rc = write_op(s, &o, NULL);
-    if (rc == ST_OK) *out = ++s->counter[k];
-    return rc;
+    if (s->read_only) return ST_ERR_STATE;
+    *out = ++s->counter[k];
+    s->counter_dirty[k] = 1;
+    return ST_OK;
 }
 
 int store_mark_put(struct store *s, const char *name, int64_t value)
 {
     struct op o = {.kind = OP_COUNTER, .n = value};
     int rc = op_text(&o, 0, name);
-    return rc ? rc : write_op(s, &o, NULL);
+    return rc ? rc : write_op(s, &o);
 }
 
 int store_next_seq(struct store *s, int64_t *out)
@@ -273,7 +304,10 @@ int store_next_wo_number(struct store *s, int64_t *out)
 int store_outbox_add(struct store *s, const char *topic, const void *payload, size_t len, int qos,
                      int retain, int64_t *id)
 {
-    struct op o = {.kind = OP_OUTBOX_ADD, .at_ms = clock_wall_ms(), .i = {qos, retain != 0}};
+    struct op o = {.kind = OP_OUTBOX_ADD,
+                   .n = s->outbox_last + 1,
+                   .at_ms = clock_wall_ms(),
+                   .i = {qos, retain != 0}};
     int rc = op_text(&o, 0, topic);
     if (rc) return rc;
     if (len) {
@@ -284,14 +318,18 @@ int store_outbox_add(struct store *s, const char *topic, const void *payload, si
         memcpy(o.blob, payload, len);
         o.len = len;
     }
-    return write_op(s, &o, id);
+    int64_t n = o.n;
+    rc = write_op(s, &o);
+    if (rc == ST_OK) s->outbox_last = n;
+    if (id) *id = rc == ST_OK ? n : 0;
+    return rc;
 }
 
 int store_outbox_delivered(struct store *s, int64_t id)
 {
     if (s->failing) return ST_OK; /* a duplicate later rather than memory held now */
     struct op o = {.kind = OP_OUTBOX_DELIVERED, .n = id};
-    return write_op(s, &o, NULL);
+    return write_op(s, &o);
 }
 
 int store_alarm_put(struct store *s, const char *id, const char *state, const char *json)
@@ -300,7 +338,7 @@ int store_alarm_put(struct store *s, const char *id, const char *state, const ch
     int rc;
     if ((rc = op_text(&o, 0, id)) || (rc = op_text(&o, 1, state)) || (rc = op_text(&o, 2, json)))
         return rc;
-    return write_op(s, &o, NULL);
+    return write_op(s, &o);
 }
 
 int store_wo_put(struct store *s, const char *id, const char *dedup_key, const char *status,
@@ -311,7 +349,7 @@ int store_wo_put(struct store *s, const char *id, const char *dedup_key, const c
     if ((rc = op_text(&o, 0, id)) || (rc = op_text(&o, 1, dedup_key)) ||
         (rc = op_text(&o, 2, status)) || (rc = op_text(&o, 3, json)))
         return rc;
-    return write_op(s, &o, NULL);
+    return write_op(s, &o);
 }
 
 int store_event_add(struct store *s, int64_t seq, const char *type, const char *json)
@@ -319,7 +357,7 @@ int store_event_add(struct store *s, int64_t seq, const char *type, const char *
     struct op o = {.kind = OP_EVENT_ADD, .n = seq, .at_ms = clock_wall_ms()};
     int rc;
     if ((rc = op_text(&o, 0, type)) || (rc = op_text(&o, 1, json))) return rc;
-    return write_op(s, &o, NULL);
+    return write_op(s, &o);
 }
 
 int store_device_put(struct store *s, const char *id, const char *quality, int64_t since_ms)
@@ -327,7 +365,7 @@ int store_device_put(struct store *s, const char *id, const char *quality, int64
     struct op o = {.kind = OP_DEVICE_PUT, .n = since_ms};
     int rc;
     if ((rc = op_text(&o, 0, id)) || (rc = op_text(&o, 1, quality))) return rc;
-    return write_op(s, &o, NULL);
+    return write_op(s, &o);
 }
 
 /* Bytes of the file in use (pages not on the free list), as this connection sees it. */
@@ -355,7 +393,7 @@ int store_trim(struct store *s, int64_t max_bytes)
         for (int round = 0; round < STORE_TRIM_ROUNDS && used > target; round++) {
             int64_t before = sqlite3_total_changes64(s->db);
             struct op o = {.kind = (enum op_kind)kind, .n = STORE_TRIM_BATCH};
-            int rc = write_op(s, &o, NULL);
+            int rc = write_op(s, &o);
             if (rc) return rc;
             int64_t gone = sqlite3_total_changes64(s->db) - before;
             if (s->failing || gone <= 0) break;

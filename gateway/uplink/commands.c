@@ -36,7 +36,8 @@ static int reply(struct commands *c, const char *verb, const json_t *req, int ok
         c->rejected++;
         log_msg(LOG_WARN, "cmd/%s refused: %s", verb, error);
     }
-    int rc = journal_publish(c->journal, "cmd/result", r, 0, NULL);
+    struct journal_change ch = {.topic = "cmd/result", .doc = r};
+    int rc = journal_record(c->journal, &ch);
     json_decref(r);
     return rc;
 }

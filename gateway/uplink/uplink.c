@@ -120,7 +120,19 @@ static void on_publish(void *ctx, int mid)
     if (u->inflight == 0) /* no chain left to protect: clear the tombstones */
         for (size_t k = 0; k < u->n_slots; k++)
             u->slots[k].mid = 0;
-    if (store_outbox_delivered(u->store, id) == ST_OK) u->delivered++;
+    /* At most `window` rows are in flight, so the list never outgrows its allocation. */
+    if (u->n_acked < (size_t)u->window) u->acked[u->n_acked++] = id;
+}
+
+int uplink_settle(struct uplink *u)
+{
+    int rc = ST_OK;
+    for (size_t i = 0; i < u->n_acked && rc == ST_OK; i++) {
+        rc = store_outbox_delivered(u->store, u->acked[i]);
+        if (rc == ST_OK) u->delivered++;
+    }
+    u->n_acked = 0;
+    return rc;
 }
 
 int uplink_init(struct uplink *u, const struct config *cfg, struct store *s, uplink_msg_fn fn,
@@ -138,9 +150,10 @@ int uplink_init(struct uplink *u, const struct config *cfg, struct store *s, upl
     u->started_at = clock_wall_ms();
     snprintf(u->status_topic, sizeof(u->status_topic), "%s/status", cfg->upstream.topic_prefix);
     u->slots = calloc(u->n_slots, sizeof(*u->slots));
+    u->acked = calloc((size_t)u->window, sizeof(*u->acked));
     u->online_payload = status_payload("online", u->started_at, 0);
     char *offline = status_payload("offline", u->started_at, 0);
-    if (!u->slots || !u->online_payload || !offline) {
+    if (!u->slots || !u->acked || !u->online_payload || !offline) {
         free(offline);
         uplink_cleanup(u);
         return ST_ERR_NOMEM;
@@ -170,6 +183,9 @@ void uplink_cleanup(struct uplink *u)
     u->link = NULL;
     free(u->slots);
     u->slots = NULL;
+    free(u->acked);
+    u->acked = NULL;
+    u->n_acked = 0;
     free(u->online_payload);
     u->online_payload = NULL;
 }

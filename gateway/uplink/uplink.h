@@ -47,6 +47,8 @@ struct uplink {
     int64_t started_at;                              /* wall ms */
     int store_failing;                               /* as last published in P/status */
     int in_untracked, untracked_mid, untracked_seen; /* see publish_untracked in uplink.c */
+    int64_t *acked; /* rows whose PUBACK arrived, to be marked delivered by uplink_settle */
+    size_t n_acked;
 };
 
 /* Creates the link (not yet connected) with its Last Will "offline". Returns 0 or an st_err. */
@@ -57,6 +59,10 @@ void uplink_cleanup(struct uplink *u);
 
 /* Publishes committed outbox rows while the window allows. Call after every store_commit. */
 int uplink_drain(struct uplink *u);
+
+/* Marks delivered (in the current group) the rows whose PUBACK arrived since the last call: the
+ * PUBACK callback only notes them, the core writes the store in its own step. */
+int uplink_settle(struct uplink *u);
 
 /* Republishes the retained P/status with "store": "failing" or "ok" when that changes. */
 void uplink_store_state(struct uplink *u, int failing);

@@ -19,26 +19,37 @@
 #include <stdint.h>
 
 #include "config/config.h"
+#include "gateway/base/timer.h"
 
+struct journal;
 struct store;
 struct wo_table;
+
+struct maintenance;
+
+/* One task's next occurrence: a wall-clock timer in the registry. */
+struct maintenance_task {
+    struct maintenance *m;
+    size_t index; /* into cfg->maintenance */
+    int64_t due;  /* wall ms of the occurrence to raise next */
+    struct timer timer;
+};
 
 struct maintenance {
     const struct config *cfg;
     struct wo_table *wos;
-    struct store *store;
-    int64_t *due; /* per task: wall ms of the occurrence to raise next */
+    struct journal *journal;
+    struct timers *timers;
+    struct maintenance_task *tasks; /* one per cfg->maintenance, owned */
 };
 
-/* Reads each task's last occurrence and schedules the next (or a missed one, at once). */
+/* Reads each task's last occurrence (from s) and arms its timer for the next one (or a missed
+ * one, at once). Returns 0 or an st_err. */
 int maintenance_init(struct maintenance *m, const struct config *cfg, struct wo_table *wos,
-                     struct store *s, int64_t now_wall);
+                     struct journal *j, struct store *s, struct timers *timers, int64_t now_wall);
 void maintenance_cleanup(struct maintenance *m);
 
-/* Raises every occurrence due by now_wall. Returns 0 or an st_err from the store. */
-int maintenance_tick(struct maintenance *m, int64_t now_wall);
-
-/* The wall time of the next occurrence, or 0 when there is no task. */
+/* The wall time of the next occurrence of any task, or 0 when there is no task. */
 int64_t maintenance_next_due(const struct maintenance *m);
 
 #endif

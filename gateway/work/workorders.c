@@ -12,50 +12,63 @@
 
 #define FOLLOW_UP_MS (24LL * 3600 * 1000) /* a follow-up visit is due a day after resolution */
 
-void wo_init(struct wo_table *t, const struct config *cfg, struct journal *j)
+static int wo_due(void *ctx, int64_t now_mono, int64_t now_wall, int64_t *again);
+
+void wo_init(struct wo_table *t, const struct config *cfg, struct journal *j, struct timers *timers)
 {
     memset(t, 0, sizeof(*t));
     t->cfg = cfg;
     t->journal = j;
+    t->timers = timers;
 }
 
-static void wo_release(struct workorder *w)
+static void wo_release(struct wo_table *t, struct workorder *w)
 {
+    if (!w) return;
+    timers_cancel(t->timers, &w->timer);
     free(w->dedup_key);
-    w->dedup_key = NULL;
     json_decref(w->doc);
-    w->doc = NULL;
+    free(w);
 }
 
 void wo_cleanup(struct wo_table *t)
 {
     for (size_t i = 0; i < t->n; i++)
-        wo_release(&t->v[i]);
+        wo_release(t, t->v[i]);
     free(t->v);
     t->v = NULL;
     t->n = t->cap = 0;
 }
 
+/* A new zeroed order at the end of the table (each order has its own allocation, so that its
+ * timer stays put while the table grows). */
 static struct workorder *wo_append(struct wo_table *t)
 {
     if (t->n == t->cap) {
         size_t cap = t->cap ? t->cap * 2 : 16;
-        struct workorder *v = realloc(t->v, cap * sizeof(*v));
+        struct workorder **v = realloc(t->v, cap * sizeof(*v));
         if (!v) return NULL;
         t->v = v;
         t->cap = cap;
     }
-    struct workorder *w = &t->v[t->n++];
-    memset(w, 0, sizeof(*w));
+    struct workorder *w = calloc(1, sizeof(*w));
+    if (!w) return NULL;
+    w->table = t;
+    timer_init(&w->timer, wo_due, w, "work order");
+    t->v[t->n++] = w;
     return w;
 }
 
+/* Takes w out of the table and frees it. */
 static void wo_remove(struct wo_table *t, struct workorder *w)
 {
-    wo_release(w);
-    size_t i = (size_t)(w - t->v);
-    memmove(&t->v[i], &t->v[i + 1], (t->n - i - 1) * sizeof(*w));
+    size_t i = 0;
+    while (i < t->n && t->v[i] != w)
+        i++;
+    if (i == t->n) return;
+    memmove(&t->v[i], &t->v[i + 1], (t->n - i - 1) * sizeof(*t->v));
     t->n--;
+    wo_release(t, w);
 }
 
 struct workorder *wo_find_dedup(struct wo_table *t, const char *dedup_key)
@@ -63,47 +76,72 @@ struct workorder *wo_find_dedup(struct wo_table *t, const char *dedup_key)
     /* A resolved order is done as far as engineering knows (it awaits its follow-up and close):
      * the fault coming back is a new order with its own SLA clock, not a silent re-raise. */
     for (size_t i = 0; i < t->n; i++)
-        if (t->v[i].status < WO_RESOLVED && strcmp(t->v[i].dedup_key, dedup_key) == 0)
-            return &t->v[i];
+        if (t->v[i]->status < WO_RESOLVED && strcmp(t->v[i]->dedup_key, dedup_key) == 0)
+            return t->v[i];
     return NULL;
 }
 
-static struct workorder *wo_find(struct wo_table *t, const char *id)
+struct workorder *wo_find(struct wo_table *t, const char *id)
 {
     for (size_t i = 0; i < t->n; i++)
-        if (strcmp(t->v[i].id, id) == 0) return &t->v[i];
+        if (strcmp(t->v[i]->id, id) == 0) return t->v[i];
     return NULL;
 }
 
-/* Writes the order's current document: the store row, then the retained publication. */
-static int wo_persist(struct wo_table *t, struct workorder *w, int64_t now_ms)
+int64_t wo_next_due(const struct workorder *w)
+{
+    int64_t next = sla_next_due(&w->sla, w->status);
+    if (w->next_review && (next == 0 || w->next_review < next)) next = w->next_review;
+    return next;
+}
+
+/* Arms the order's timer for its next deadline or review (wall clock), or disarms it. */
+static int wo_arm(struct wo_table *t, struct workorder *w)
+{
+    int64_t due = wo_next_due(w);
+    if (!due) {
+        timers_cancel(t->timers, &w->timer);
+        return ST_OK;
+    }
+    return timers_arm_wall(t->timers, &w->timer, due);
+}
+
+/*
+ * Records the order's current document (its row and its retained publication, cleared once the
+ * order is closed) and, when ev is not NULL, its event (type ev_type, ev stolen): one change of
+ * the journal. Re-arms the order's timer for its next deadline or review.
+ */
+static int wo_persist(struct wo_table *t, struct workorder *w, int64_t now_ms, const char *ev_type,
+                      json_t *ev)
 {
     journal_set_time(w->doc, "updated_at", now_ms);
     int open = wo_status_is_open(w->status);
     char topic[16 + sizeof(w->id)];
     snprintf(topic, sizeof(topic), "workorders/%s", w->id);
-    /* seq first, so the stored copy carries the same seq as the published one */
-    int rc = journal_publish(t->journal, topic, w->doc, open, NULL);
-    if (rc) return rc;
-    char *text = json_dumps(w->doc, JSON_COMPACT);
-    if (!text) return ST_ERR_NOMEM;
-    rc =
-        store_wo_put(t->journal->store, w->id, w->dedup_key, wo_status_name(w->status), open, text);
-    free(text);
-    if (rc == ST_OK && !open) rc = journal_clear_retained(t->journal, topic);
+    struct journal_change c = {.topic = topic,
+                               .doc = w->doc,
+                               .retain = open,
+                               .clear_retained = !open,
+                               .row = JOURNAL_ROW_WORKORDER,
+                               .id = w->id,
+                               .state = wo_status_name(w->status),
+                               .key = w->dedup_key,
+                               .open = open,
+                               .event_type = ev_type,
+                               .event = ev};
+    int rc = ev_type && !ev ? ST_ERR_NOMEM : journal_record(t->journal, &c);
+    json_decref(ev);
+    if (rc == ST_OK && open) rc = wo_arm(t, w);
     return rc;
 }
 
-static int wo_event(struct wo_table *t, const struct workorder *w, const char *action,
-                    const char *by)
+/* The `workorder` event of an action on w. NULL when out of memory. */
+static json_t *wo_event(const struct workorder *w, const char *action, const char *by)
 {
     json_t *ev = json_pack("{s:s, s:s, s:s, s:s}", "workorder", w->id, "action", action, "status",
                            wo_status_name(w->status), "priority", priority_name(w->priority));
-    if (!ev) return ST_ERR_NOMEM;
-    if (by) json_object_set_new(ev, "by", json_string(by));
-    int rc = journal_event(t->journal, "workorder", ev);
-    json_decref(ev);
-    return rc;
+    if (ev && by) json_object_set_new(ev, "by", json_string(by));
+    return ev;
 }
 
 static void doc_set_deadlines(json_t *doc, const struct sla_clock *c)
@@ -154,8 +192,7 @@ int wo_raise(struct wo_table *t, const struct wo_spec *spec, json_t *evidence, i
         json_object_set_new(w->doc, "occurrences", json_integer(occ + 1));
         journal_set_time(w->doc, "last_raised_at", now_ms);
         if (evidence) json_object_set_new(w->doc, "evidence", evidence);
-        rc = wo_persist(t, w, now_ms);
-        if (rc == ST_OK) rc = wo_event(t, w, "reraised", NULL);
+        rc = wo_persist(t, w, now_ms, "workorder", wo_event(w, "reraised", NULL));
         if (out) *out = w;
         return rc;
     }
@@ -180,8 +217,7 @@ int wo_raise(struct wo_table *t, const struct wo_spec *spec, json_t *evidence, i
                        str_or_null(spec->location), "category", spec->category, "priority",
                        priority_name(spec->priority), "title", spec->title, "status", "open");
     if (!w->doc) {
-        t->n--;
-        free(w->dedup_key);
+        wo_remove(t, w);
         rc = ST_ERR_NOMEM;
         goto out_free_key;
     }
@@ -195,8 +231,7 @@ int wo_raise(struct wo_table *t, const struct wo_spec *spec, json_t *evidence, i
     evidence = NULL;
     if (gets_daily_review(spec->source)) w->next_review = review_first(now_ms, &w->review_kind);
     doc_set_review(w->doc, w);
-    rc = wo_persist(t, w, now_ms);
-    if (rc == ST_OK) rc = wo_event(t, w, "created", NULL);
+    rc = wo_persist(t, w, now_ms, "workorder", wo_event(w, "created", NULL));
     if (rc == ST_OK)
         log_msg(LOG_INFO, "workorder: %s raised (%s, %s)", w->id, priority_name(w->priority),
                 w->dedup_key);
@@ -245,8 +280,7 @@ int wo_set_status(struct wo_table *t, const char *id, const char *status, const 
     }
     if (note) json_object_set_new(w->doc, "note", json_string(note));
     if (by) json_object_set_new(w->doc, "updated_by", json_string(by));
-    int rc = wo_persist(t, w, now_ms);
-    if (rc == ST_OK) rc = wo_event(t, w, "status", by);
+    int rc = wo_persist(t, w, now_ms, "workorder", wo_event(w, "status", by));
     if (rc) return rc;
     log_msg(LOG_INFO, "workorder: %s -> %s%s%s", w->id, wo_status_name(st), by ? " by " : "",
             by ? by : "");
@@ -264,15 +298,11 @@ static int wo_escalate(struct wo_table *t, struct workorder *w, int stage, int64
     json_object_set_new(w->doc, "assigned_role", json_string(role));
     json_array_append_new(json_object_get(w->doc, "escalated"),
                           json_string(sla_stage_name((enum sla_stage)stage)));
-    int rc = wo_persist(t, w, now_ms);
-    if (rc) return rc;
     json_t *ev = json_pack("{s:s, s:s, s:i, s:s, s:s}", "workorder", w->id, "missed",
                            sla_stage_name((enum sla_stage)stage), "level", w->level, "role", role,
                            "priority", priority_name(w->priority));
-    if (!ev) return ST_ERR_NOMEM;
-    journal_set_time(ev, "deadline", w->sla.due[stage]);
-    rc = journal_event(t->journal, "escalation", ev);
-    json_decref(ev);
+    if (ev) journal_set_time(ev, "deadline", w->sla.due[stage]);
+    int rc = wo_persist(t, w, now_ms, "escalation", ev);
     log_msg(LOG_WARN, "workorder: %s missed its %s deadline; escalated to %s", w->id,
             sla_stage_name((enum sla_stage)stage), role);
     return rc;
@@ -308,36 +338,27 @@ static int wo_review(struct wo_table *t, struct workorder *w, int64_t now_ms)
     w->next_review = review_after(now_ms);
     w->review_kind = REVIEW_MORNING;
     doc_set_review(w->doc, w);
-    int rc = wo_persist(t, w, now_ms);
-    if (rc == ST_OK) rc = journal_event(t->journal, "review", ev);
-    json_decref(ev);
+    int rc = wo_persist(t, w, now_ms, "review", ev);
     log_msg(LOG_WARN, "workorder: %s unresolved at its daily review (%lld so far)", w->id,
             (long long)n);
     return rc;
 }
 
-int wo_tick(struct wo_table *t, int64_t now_ms)
+/* The order's timer: its daily review, then every deadline that has passed escalates. */
+static int wo_due(void *ctx, int64_t now_mono, int64_t now_wall, int64_t *again)
 {
-    for (size_t i = 0; i < t->n; i++) {
-        struct workorder *w = &t->v[i];
-        int stage, rc;
-        if (w->next_review && now_ms >= w->next_review && (rc = wo_review(t, w, now_ms))) return rc;
-        while ((stage = sla_overdue(&w->sla, w->status, now_ms)) >= 0)
-            if ((rc = wo_escalate(t, w, stage, now_ms))) return rc;
+    (void)now_mono, (void)again;
+    struct workorder *w = ctx;
+    struct wo_table *t = w->table;
+    int stage, rc = ST_OK;
+    if (w->next_review && now_wall >= w->next_review) rc = wo_review(t, w, now_wall);
+    while (rc == ST_OK && (stage = sla_overdue(&w->sla, w->status, now_wall)) >= 0)
+        rc = wo_escalate(t, w, stage, now_wall);
+    if (rc) { /* not recorded: try again in a second rather than lose the deadline */
+        *again = 1000;
+        return rc;
     }
-    return ST_OK;
-}
-
-int64_t wo_next_due(const struct wo_table *t)
-{
-    int64_t next = 0;
-    for (size_t i = 0; i < t->n; i++) {
-        int64_t d = sla_next_due(&t->v[i].sla, t->v[i].status);
-        if (d && (next == 0 || d < next)) next = d;
-        d = t->v[i].next_review;
-        if (d && (next == 0 || d < next)) next = d;
-    }
-    return next;
+    return wo_arm(t, w);
 }
 
 static int64_t doc_time(const json_t *doc, const char *key)
@@ -366,7 +387,7 @@ static int wo_restore_row(void *ctx, const char *id, const char *state, const ch
     }
     struct workorder *w = wo_append(t);
     if (!w || !(w->dedup_key = strdup(key))) {
-        if (w) t->n--;
+        if (w) wo_remove(t, w);
         json_decref(doc);
         return ST_ERR_NOMEM;
     }
@@ -395,7 +416,7 @@ static int wo_restore_row(void *ctx, const char *id, const char *state, const ch
     }
     json_object_del(doc, "seq"); /* a republication gets a new seq */
     w->doc = doc;
-    return 0;
+    return wo_arm(t, w);
 }
 
 int wo_restore(struct wo_table *t, struct store *s)

@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "config/config.h"
+#include "gateway/base/timer.h"
 #include "gateway/work/review.h"
 #include "gateway/work/sla.h"
 
@@ -33,6 +34,8 @@ struct workorder {
     int64_t next_review; /* wall ms of the next daily review; 0: none (resolved, planned) */
     enum review_kind review_kind; /* what that review does */
     json_t *doc;                  /* owned; the published document */
+    struct timer timer;           /* its next deadline or review (wall clock) */
+    struct wo_table *table;       /* the table it belongs to */
 };
 
 /* What raises an order. Strings are borrowed for the call. */
@@ -46,12 +49,14 @@ struct wo_spec {
 struct wo_table {
     const struct config *cfg; /* borrowed */
     struct journal *journal;  /* borrowed */
-    struct workorder *v;      /* open orders, owned */
+    struct timers *timers;    /* borrowed: each order's timer is armed there */
+    struct workorder **v; /* open orders, each owned (its own allocation: its timer stays put) */
     size_t n, cap;
 };
 
-/* Initialises an empty table. */
-void wo_init(struct wo_table *t, const struct config *cfg, struct journal *j);
+/* Initialises an empty table whose orders arm their deadlines in timers. */
+void wo_init(struct wo_table *t, const struct config *cfg, struct journal *j,
+             struct timers *timers);
 /* Frees every order in memory (nothing is written). */
 void wo_cleanup(struct wo_table *t);
 
@@ -78,11 +83,14 @@ int wo_raise(struct wo_table *t, const struct wo_spec *spec, json_t *evidence, i
 int wo_set_status(struct wo_table *t, const char *id, const char *status, const char *by,
                   const char *note, int64_t now_ms, const char **why);
 
-/* Escalates every order whose SLA deadline has passed. Returns 0 or an st_err. */
-int wo_tick(struct wo_table *t, int64_t now_ms);
+/* Deadlines: each open order arms its own wall-clock timer for its next SLA deadline or daily
+ * review; when it runs, the review is held and every deadline passed escalates the order. */
 
-/* The earliest wall-clock time at which wo_tick has work, or 0. */
-int64_t wo_next_due(const struct wo_table *t);
+/* The wall-clock time of w's next deadline or review, or 0 when none is left. */
+int64_t wo_next_due(const struct workorder *w);
+
+/* The open order with this id, or NULL. */
+struct workorder *wo_find(struct wo_table *t, const char *id);
 
 /* The order in hand (open, accepted or on site) with this dedup key, or NULL. */
 struct workorder *wo_find_dedup(struct wo_table *t, const char *dedup_key);

@@ -78,6 +78,7 @@ static void turn(struct fx *f, int reads, int wait_ms)
     struct pollfd p = {mqtt_link_fd(f->up.link), mqtt_link_events(f->up.link), 0};
     if (!reads) p.events &= (short)~POLLIN;
     if (p.fd >= 0 && p.events && poll(&p, 1, wait_ms) > 0) mqtt_link_io(f->up.link, p.revents);
+    uplink_settle(&f->up); /* PUBACKs noted by the callback are written in the loop's step */
 }
 
 static void connect_now(struct fx *f)

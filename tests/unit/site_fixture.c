@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "gateway/base/clock.h"
 #include "gateway/base/error.h"
 #include "tests/unit/site_fixture.h"
 
@@ -17,8 +18,11 @@ static void site_open(struct site *s)
     s->j = (struct journal){s->store, s->cfg->upstream.topic_prefix};
     s->pts = points_new(s->cfg);
     assert_non_null(s->pts);
-    wo_init(&s->wos, s->cfg, &s->j);
-    assert_int_equal(alarms_init(&s->al, s->cfg, s->pts, &s->j, &s->wos), ST_OK);
+    s->timers = timers_new();
+    assert_non_null(s->timers);
+    wo_init(&s->wos, s->cfg, &s->j, s->timers);
+    struct alarm_inputs in = {s->pts->value, s->pts->quality, s->pts->n};
+    assert_int_equal(alarms_init(&s->al, s->cfg, in, &s->j, &s->wos, s->timers), ST_OK);
     assert_int_equal(wo_restore(&s->wos, s->store), ST_OK);
     assert_int_equal(alarms_restore(&s->al, s->store), ST_OK);
 }
@@ -29,6 +33,18 @@ static void site_close(struct site *s)
     wo_cleanup(&s->wos);
     points_free(s->pts);
     store_close(s->store);
+    timers_free(s->timers);
+}
+
+int site_run_timers(struct site *s)
+{
+    return timers_run(s->timers, clock_mono_ms(), clock_wall_ms());
+}
+
+int64_t site_next_due_wall(struct site *s)
+{
+    int64_t mono = clock_mono_ms(), next = timers_next(s->timers, mono, clock_wall_ms());
+    return next ? next - mono + clock_wall_ms() : 0;
 }
 
 struct site *site_new(void)

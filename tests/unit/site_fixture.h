@@ -11,12 +11,14 @@
 #include "gateway/store/journal.h"
 #include "gateway/core/points.h"
 #include "gateway/store/store.h"
+#include "gateway/base/timer.h"
 #include "gateway/work/workorders.h"
 
 struct site {
     char dir[64], db[96];
     struct config *cfg;
     struct store *store;
+    struct timers *timers;
     struct journal j;
     struct points *pts;
     struct wo_table wos;
@@ -30,5 +32,10 @@ struct site *site_new(void);
  * as a restart does. */
 void site_restart(struct site *s);
 void site_free(struct site *s);
+
+/* Runs the timers due now on the (fake) clock, as the loop does; returns timers_run's code. */
+int site_run_timers(struct site *s);
+/* The wall-clock time the earliest timer is due, or 0 when none is armed. */
+int64_t site_next_due_wall(struct site *s);
 
 #endif

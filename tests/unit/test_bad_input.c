@@ -243,7 +243,7 @@ static void test_mutated_commands_are_all_answered(void **st)
     struct commands c = {&s->al, &s->wos, &s->j, 0};
     int leak = config_point_find(s->cfg, "leak_pump");
     assert_true(leak >= 0);
-    points_set(s->pts, leak, 1, 0, clock_wall_ms(), clock_mono_ms());
+    points_set(s->pts, leak, 1, 0, clock_wall_ms());
     alarms_point_changed(&s->al, leak);
     assert_int_equal(alarms_process(&s->al, clock_mono_ms(), clock_wall_ms()), ST_OK);
     assert_int_equal(store_commit(s->store), ST_OK);
@@ -281,7 +281,7 @@ static void test_a_long_name_is_cut_at_a_character_boundary(void **st)
     clock_set_fake(1795356191208LL);
     struct site *s = site_new();
     int leak = config_point_find(s->cfg, "leak_pump");
-    points_set(s->pts, leak, 1, 0, clock_wall_ms(), clock_mono_ms());
+    points_set(s->pts, leak, 1, 0, clock_wall_ms());
     alarms_point_changed(&s->al, leak);
     assert_int_equal(alarms_process(&s->al, clock_mono_ms(), clock_wall_ms()), ST_OK);
     char name[200] = "a";        /* so that 63 bytes end inside a character */

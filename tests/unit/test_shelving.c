@@ -54,10 +54,11 @@ static int teardown(void **state)
 /* Sets the power factor, lets `after` pass, and runs the alarms as the loop does. */
 static void run(struct fx *f, double pf, int64_t after)
 {
-    if (points_set(f->s->pts, f->pf, pf, 0, clock_wall_ms(), clock_mono_ms()))
+    if (points_set(f->s->pts, f->pf, pf, 0, clock_wall_ms()))
         alarms_point_changed(&f->s->al, f->pf);
     assert_int_equal(alarms_process(&f->s->al, clock_mono_ms(), clock_wall_ms()), ST_OK);
     clock_advance(after);
+    assert_int_equal(site_run_timers(f->s), ST_OK);
     assert_int_equal(alarms_process(&f->s->al, clock_mono_ms(), clock_wall_ms()), ST_OK);
     assert_int_equal(store_commit(f->s->store), ST_OK);
 }
@@ -78,7 +79,7 @@ static void test_a_shelved_alarm_is_silent_then_comes_back_by_itself(void **stat
                                    clock_wall_ms(), &why),
                      ST_OK);
     assert_string_equal(state_of(f, "pf_low"), "shelved");
-    assert_int_equal(alarms_find(&f->s->al, "pf_low")->unshelve_mono, clock_mono_ms() + 30 * MIN);
+    assert_int_equal(alarms_find(&f->s->al, "pf_low")->shelf.due, clock_mono_ms() + 30 * MIN);
     uint64_t before = f->s->al.transitions;
     run(f, 0.80, 20 * MIN); /* the condition goes on, silently */
     run(f, 0.95, 1 * MIN);
@@ -91,7 +92,7 @@ static void test_a_shelved_alarm_is_silent_then_comes_back_by_itself(void **stat
     run(f, 0.85, 15 * MIN); /* still low: raised again, onto the same open order */
     assert_string_equal(state_of(f, "pf_low"), "active_unack");
     assert_int_equal(f->s->wos.n, 1);
-    assert_int_equal(json_integer_value(json_object_get(f->s->wos.v[0].doc, "occurrences")), 2);
+    assert_int_equal(json_integer_value(json_object_get(f->s->wos.v[0]->doc, "occurrences")), 2);
 }
 
 static void test_emergency_alarms_and_bad_durations_are_refused(void **state)
@@ -131,8 +132,9 @@ static void test_a_shelf_survives_a_restart_with_its_end(void **state)
     assert_string_equal(alarm_state_name(a->rt.state), "shelved");
     assert_string_equal(a->shelved_by, "carol");
     assert_int_equal(a->shelved_until, T0 + 60 * MIN);
-    assert_int_equal(a->unshelve_mono - clock_mono_ms(), 50 * MIN); /* what is left */
+    assert_int_equal(a->shelf.due - clock_mono_ms(), 50 * MIN); /* what is left */
     clock_advance(50 * MIN);
+    assert_int_equal(site_run_timers(f->s), ST_OK);
     assert_int_equal(alarms_process(&f->s->al, clock_mono_ms(), clock_wall_ms()), ST_OK);
     assert_string_equal(alarm_state_name(a->rt.state), "normal");
 }

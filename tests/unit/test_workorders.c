@@ -17,6 +17,7 @@
 #include "gateway/store/journal.h"
 #include "gateway/work/sla.h"
 #include "gateway/store/store.h"
+#include "gateway/base/timer.h"
 #include "gateway/work/workorders.h"
 
 #define MIN 60000LL
@@ -27,6 +28,7 @@
 static char *ladder[] = {"technician", "supervisor", "manager", "general_manager"};
 
 struct fx {
+    struct timers *ts;
     char dir[64], path[96];
     struct config cfg;
     struct store *store;
@@ -55,16 +57,26 @@ static int setup(void **state)
     fx_config(&f->cfg);
     assert_int_equal(store_open(f->path, 0, &f->store), ST_OK);
     f->j = (struct journal){f->store, f->cfg.upstream.topic_prefix};
-    wo_init(&f->t, &f->cfg, &f->j);
+    f->ts = timers_new();
+    assert_non_null(f->ts);
+    wo_init(&f->t, &f->cfg, &f->j, f->ts);
     clock_set_fake(T0);
     *state = f;
     return 0;
+}
+
+/* The wall time the earliest work-order timer is due, or 0 (the orders' timers are all here). */
+static int64_t next_due(struct fx *f)
+{
+    int64_t mono = clock_mono_ms(), next = timers_next(f->ts, mono, clock_wall_ms());
+    return next ? next - mono + clock_wall_ms() : 0;
 }
 
 static int teardown(void **state)
 {
     struct fx *f = *state;
     wo_cleanup(&f->t);
+    timers_free(f->ts);
     store_close(f->store);
     char cmd[128];
     snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
@@ -144,27 +156,28 @@ static void test_missed_deadlines_escalate_once_each_up_the_ladder(void **state)
     struct fx *f = *state;
     struct workorder *w = NULL;
     assert_int_equal(wo_raise(&f->t, &overtemp, NULL, clock_wall_ms(), &w), ST_OK);
-    assert_int_equal(wo_next_due(&f->t), T0 + 1 * MIN);
+    assert_int_equal(next_due(f), T0 + 1 * MIN);
     clock_advance(59999);
-    assert_int_equal(wo_tick(&f->t, clock_wall_ms()), ST_OK);
+    assert_int_equal(timers_run(f->ts, clock_mono_ms(), clock_wall_ms()), ST_OK);
     assert_int_equal(w->level, 0);
     clock_advance(1);
-    assert_int_equal(wo_tick(&f->t, clock_wall_ms()), ST_OK);
+    assert_int_equal(timers_run(f->ts, clock_mono_ms(), clock_wall_ms()), ST_OK);
     assert_int_equal(w->level, 1);
     assert_string_equal(json_string_value(json_object_get(w->doc, "assigned_role")), "supervisor");
-    assert_int_equal(wo_tick(&f->t, clock_wall_ms()), ST_OK); /* not twice for one deadline */
+    assert_int_equal(timers_run(f->ts, clock_mono_ms(), clock_wall_ms()),
+                     ST_OK); /* not twice for one deadline */
     assert_int_equal(w->level, 1);
-    assert_int_equal(wo_next_due(&f->t), T0 + 15 * MIN);
+    assert_int_equal(next_due(f), T0 + 15 * MIN);
     /* Accepted late but on site in time: the respond deadline does not escalate. */
     assert_int_equal(wo_set_status(&f->t, w->id, "accepted", "alice", NULL, clock_wall_ms(), NULL),
                      ST_OK);
     assert_int_equal(wo_set_status(&f->t, w->id, "on_site", "alice", NULL, clock_wall_ms(), NULL),
                      ST_OK);
     clock_advance(20 * MIN);
-    assert_int_equal(wo_tick(&f->t, clock_wall_ms()), ST_OK);
+    assert_int_equal(timers_run(f->ts, clock_mono_ms(), clock_wall_ms()), ST_OK);
     assert_int_equal(w->level, 1);
     clock_advance(24 * HOUR);
-    assert_int_equal(wo_tick(&f->t, clock_wall_ms()), ST_OK);
+    assert_int_equal(timers_run(f->ts, clock_mono_ms(), clock_wall_ms()), ST_OK);
     assert_int_equal(w->level, 2);
     assert_string_equal(json_string_value(json_object_get(w->doc, "assigned_role")), "manager");
     assert_int_equal(json_array_size(json_object_get(w->doc, "escalated")), 2);
@@ -256,20 +269,23 @@ static void test_open_orders_survive_a_restart_with_their_clock(void **state)
     struct workorder *w = NULL;
     assert_int_equal(wo_raise(&f->t, &overtemp, NULL, clock_wall_ms(), &w), ST_OK);
     clock_advance(2 * MIN);
-    assert_int_equal(wo_tick(&f->t, clock_wall_ms()), ST_OK);
+    assert_int_equal(timers_run(f->ts, clock_mono_ms(), clock_wall_ms()), ST_OK);
     assert_int_equal(store_commit(f->store), ST_OK);
     wo_cleanup(&f->t);
+    timers_free(f->ts);
     store_close(f->store);
 
     assert_int_equal(store_open(f->path, 0, &f->store), ST_OK);
     f->j.store = f->store;
-    wo_init(&f->t, &f->cfg, &f->j);
+    f->ts = timers_new();
+    wo_init(&f->t, &f->cfg, &f->j, f->ts);
     assert_int_equal(wo_restore(&f->t, f->store), ST_OK);
     assert_int_equal(f->t.n, 1);
-    w = &f->t.v[0];
+    w = f->t.v[0];
     assert_int_equal(w->level, 1);
     assert_int_equal(w->sla.due[SLA_RESPOND], T0 + 15 * MIN);
-    assert_int_equal(wo_tick(&f->t, clock_wall_ms()), ST_OK); /* notify does not escalate again */
+    /* notify does not escalate again */
+    assert_int_equal(timers_run(f->ts, clock_mono_ms(), clock_wall_ms()), ST_OK);
     assert_int_equal(w->level, 1);
     struct workorder *again = NULL;
     assert_int_equal(wo_raise(&f->t, &overtemp, NULL, clock_wall_ms(), &again), ST_OK);
