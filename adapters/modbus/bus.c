@@ -114,14 +114,24 @@ static void push_batch(struct adapter *a, struct device_state *d, int comm_ok, c
 
 static void poll_device(struct adapter *a, struct device_state *d, int64_t now)
 {
-    int bad[PLAN_MAX_REGS] = {0}; /* per block; a profile never has more blocks than this... */
+    int bad[PLAN_MAX_BLOCKS] = {0}; /* per block */
     int failed = 0, err = 0;
-    if (d->plan.n > PLAN_MAX_REGS) return; /* ...checked here all the same */
-    if (bus_connect(a, now) != 0) {
+    const char *what = "";
+    if (d->plan.n > PLAN_MAX_BLOCKS) {
+        /* Such a profile is a configuration error; the device fails every poll, loudly, rather
+         * than being skipped in silence. */
+        what = "its profile needs more read requests than a poll may send: ";
+        failed = 1;
+        err = EMBMDATA;
+    } else if (bus_connect(a, now) != 0) {
+        failed = 1;
+        err = errno;
+    } else if (modbus_set_slave(a->ctx, d->cfg->unit) != 0) {
+        /* The context still holds the previous device's unit: reading would ask that one. */
+        what = "cannot address its unit: ";
         failed = 1;
         err = errno;
     } else {
-        modbus_set_slave(a->ctx, d->cfg->unit);
         for (size_t k = 0; k < d->plan.n && !failed; k++) {
             const struct plan_block *blk = &d->plan.blocks[k];
             uint16_t *dst = &d->regs[d->block_base[k]];
@@ -164,8 +174,8 @@ static void poll_device(struct adapter *a, struct device_state *d, int64_t now)
         return;
     }
     d->fails++;
-    log_complain(&d->complain, now, LOG_WARN, "%s: device %s (unit %d): %s (%d failed poll%s)",
-                 a->name, d->cfg->id, d->cfg->unit, modbus_strerror(err), d->fails,
+    log_complain(&d->complain, now, LOG_WARN, "%s: device %s (unit %d): %s%s (%d failed poll%s)",
+                 a->name, d->cfg->id, d->cfg->unit, what, modbus_strerror(err), d->fails,
                  d->fails == 1 ? "" : "s");
     if (d->fails >= BUS_FAULT_POLLS) push_batch(a, d, 0, bad);
 }
