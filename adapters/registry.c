@@ -2,6 +2,9 @@
 #include "adapters/adapter.h"
 #include "adapters/modbus/bus.h"
 
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const struct adapter_ops *const adapters[] = {&modbus_tcp_adapter, &modbus_rtu_adapter};
@@ -16,4 +19,41 @@ const struct adapter_ops *adapter_find(const char *kind)
 const char *adapter_kind_for_bus(enum bus_type type)
 {
     return type == BUS_RTU ? "modbus-rtu" : "modbus-tcp";
+}
+
+int adapters_check(const struct config *cfg, struct config_diag *diag)
+{
+    int errors = 0;
+    for (size_t i = 0; i < cfg->n_buses; i++) {
+        const struct bus_config *b = &cfg->buses[i];
+        const struct adapter_ops *ops = adapter_find(adapter_kind_for_bus(b->type));
+        if (ops && ops->check)
+            errors += ops->check(cfg, (int)i, diag);
+        else if (!ops)
+            errors +=
+                adapter_diag(diag, cfg, b->line, "bus '%s': no adapter serves its type", b->id);
+    }
+    return errors;
+}
+
+int adapter_diag(struct config_diag *diag, const struct config *cfg, int line, const char *fmt, ...)
+{
+    char msg[512], *text = NULL;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    if (!diag) return 1;
+    const char *file = cfg->path ? cfg->path : "(configuration)";
+    int n = line > 0 ? asprintf(&text, "%s:%d: %s", file, line, msg)
+                     : asprintf(&text, "%s: %s", file, msg);
+    if (n < 0) return 1;
+    char **msgs = realloc(diag->msgs, (diag->n + 1) * sizeof(*msgs));
+    if (!msgs) {
+        free(text);
+        return 1;
+    }
+    diag->msgs = msgs;
+    diag->msgs[diag->n++] = text;
+    return 1;
 }

@@ -1,4 +1,9 @@
-/* bus.c - see bus.h. */
+/*
+ * bus.c - see bus.h: what Modbus TCP and RTU share (the bus thread, scheduling, polling through
+ * the read plan, sample batches, comm faults, throttled logging). What differs is in the
+ * backends, tcp.c and rtu.c (backend.h).
+ */
+#include "adapters/modbus/backend.h"
 #include "adapters/modbus/bus.h"
 #include "adapters/modbus/decode.h"
 #include "adapters/modbus/plan.h"
@@ -8,7 +13,6 @@
 #include "gateway/base/quality.h"
 
 #include <errno.h>
-#include <modbus.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -34,11 +38,13 @@ struct device_state {
 };
 
 struct adapter {
+    const struct modbus_backend *be; /* borrowed: a static const of tcp.c or rtu.c */
     const struct config *cfg;
     const struct bus_config *bus;
     char name[80];
     modbus_t *ctx;
     int connected;
+    int conn_err; /* why the last connect failed (errno, never 0), told again during back-off */
     int64_t reconnect_at, backoff_ms;
     struct log_complain conn_complain;
     struct device_state *devs;
@@ -58,11 +64,20 @@ static void bus_disconnect(struct adapter *a)
     a->connected = 0;
 }
 
-/* Opens the connection (TCP) or the serial port (RTU), with back-off between attempts. */
+/* errno, or fallback when a library failed without setting it: 0 would read as success. */
+static int errno_or(int fallback)
+{
+    return errno ? errno : fallback;
+}
+
+/*
+ * Opens the connection (TCP) or the serial port (RTU), with back-off between attempts.
+ * Returns 0, or why it is not connected (an errno, never 0).
+ */
 static int bus_connect(struct adapter *a, int64_t now)
 {
     if (a->connected) return 0;
-    if (now < a->reconnect_at) return -1;
+    if (now < a->reconnect_at) return a->conn_err;
     if (modbus_connect(a->ctx) == 0) {
         a->connected = 1;
         a->backoff_ms = 0;
@@ -72,9 +87,10 @@ static int bus_connect(struct adapter *a, int64_t now)
     a->backoff_ms = a->backoff_ms ? a->backoff_ms * 2 : 1000;
     if (a->backoff_ms > RECONNECT_MAX_MS) a->backoff_ms = RECONNECT_MAX_MS;
     a->reconnect_at = now + a->backoff_ms;
+    a->conn_err = errno_or(EIO);
     log_complain(&a->conn_complain, now, LOG_WARN, "%s: cannot connect: %s", a->name,
-                 modbus_strerror(errno));
-    return -1;
+                 modbus_strerror(a->conn_err));
+    return a->conn_err;
 }
 
 static int is_exception(int err)
@@ -112,46 +128,60 @@ static void push_batch(struct adapter *a, struct device_state *d, int comm_ok, c
         log_msg(LOG_DEBUG, "%s: core queue full; a batch of %s was dropped", a->name, d->cfg->id);
 }
 
+/*
+ * Sends the read requests of d's plan, flagging in bad[] the blocks answered with an exception.
+ * Returns 0 when the device answered every request (exceptions included), or the errno / EMB*
+ * value of the request that failed, after which nothing more is sent to it this poll.
+ */
+static int read_blocks(struct adapter *a, struct device_state *d, int64_t now, int *bad)
+{
+    for (size_t k = 0; k < d->plan.n; k++) {
+        const struct plan_block *blk = &d->plan.blocks[k];
+        uint16_t *dst = &d->regs[d->block_base[k]];
+        /* Read-only by design: function codes 3 and 4 are the only requests sent. */
+        int rc = blk->table == TABLE_HOLDING
+                     ? modbus_read_registers(a->ctx, blk->start, blk->count, dst)
+                     : modbus_read_input_registers(a->ctx, blk->start, blk->count, dst);
+        a->requests++;
+        if (rc == blk->count) continue;
+        a->failed++;
+        int err = rc < 0 ? errno_or(EIO) : EMBMDATA;
+        if (rc < 0 && is_exception(err)) {
+            bad[k] = 1;
+            log_complain(&d->complain, now, LOG_WARN,
+                         "%s: device %s: %s reading %d registers at %d", a->name, d->cfg->id,
+                         modbus_strerror(err), blk->count, blk->start);
+            continue;
+        }
+        /* Drop whatever a confused or late device may still send; the backend says whether the
+         * link itself must start over. */
+        modbus_flush(a->ctx);
+        if (a->be->reconnect_after(err)) bus_disconnect(a);
+        return err;
+    }
+    return 0;
+}
+
 static void poll_device(struct adapter *a, struct device_state *d, int64_t now)
 {
-    int bad[PLAN_MAX_REGS] = {0}; /* per block; a profile never has more blocks than this... */
-    int failed = 0, err = 0;
-    if (d->plan.n > PLAN_MAX_REGS) return; /* ...checked here all the same */
-    if (bus_connect(a, now) != 0) {
-        failed = 1;
-        err = errno;
-    } else {
-        modbus_set_slave(a->ctx, d->cfg->unit);
-        for (size_t k = 0; k < d->plan.n && !failed; k++) {
-            const struct plan_block *blk = &d->plan.blocks[k];
-            uint16_t *dst = &d->regs[d->block_base[k]];
-            /* Read-only by design: function codes 3 and 4 are the only requests sent. */
-            int rc = blk->table == TABLE_HOLDING
-                         ? modbus_read_registers(a->ctx, blk->start, blk->count, dst)
-                         : modbus_read_input_registers(a->ctx, blk->start, blk->count, dst);
-            a->requests++;
-            if (rc == blk->count) continue;
-            a->failed++;
-            err = rc < 0 ? errno : EMBMDATA;
-            if (rc < 0 && is_exception(err)) {
-                bad[k] = 1;
-                log_complain(&d->complain, now, LOG_WARN,
-                             "%s: device %s: %s reading %d registers at %d", a->name, d->cfg->id,
-                             modbus_strerror(err), blk->count, blk->start);
-                continue;
-            }
-            failed = 1;
-        }
-        if (failed) {
-            /* Drop whatever a confused or late device may still send, and for a broken TCP
-             * connection start over. */
-            modbus_flush(a->ctx);
-            if (err == ECONNRESET || err == EPIPE || err == EBADF || err == ECONNREFUSED ||
-                a->bus->type == BUS_TCP)
-                bus_disconnect(a);
+    int bad[PLAN_MAX_BLOCKS] = {0}; /* per block */
+    const char *what = "";
+    int err;
+    if (d->plan.n > PLAN_MAX_BLOCKS) {
+        /* adapters_check refuses such a profile; started anyway, the device fails every poll,
+         * loudly, rather than being skipped in silence. */
+        what = "its profile needs more read requests than a poll may send: ";
+        err = EMBMDATA;
+    } else if ((err = bus_connect(a, now)) == 0) {
+        if (modbus_set_slave(a->ctx, d->cfg->unit) != 0) {
+            /* The context still holds the previous device's unit: reading would ask that one. */
+            what = "cannot address its unit: ";
+            err = errno_or(EINVAL);
+        } else {
+            err = read_blocks(a, d, now, bad);
         }
     }
-    if (!failed) {
+    if (!err) {
         if (d->fails >= BUS_FAULT_POLLS)
             log_msg(LOG_INFO, "%s: device %s answers again", a->name, d->cfg->id);
         d->fails = 0;
@@ -164,8 +194,8 @@ static void poll_device(struct adapter *a, struct device_state *d, int64_t now)
         return;
     }
     d->fails++;
-    log_complain(&d->complain, now, LOG_WARN, "%s: device %s (unit %d): %s (%d failed poll%s)",
-                 a->name, d->cfg->id, d->cfg->unit, modbus_strerror(err), d->fails,
+    log_complain(&d->complain, now, LOG_WARN, "%s: device %s (unit %d): %s%s (%d failed poll%s)",
+                 a->name, d->cfg->id, d->cfg->unit, what, modbus_strerror(err), d->fails,
                  d->fails == 1 ? "" : "s");
     if (d->fails >= BUS_FAULT_POLLS) push_batch(a, d, 0, bad);
 }
@@ -204,12 +234,12 @@ static void *bus_thread(void *arg)
     return NULL;
 }
 
-static void bus_destroy(struct adapter *a);
-
-static int bus_create(const struct config *cfg, int bus, struct adapter **out)
+int bus__create(const struct modbus_backend *be, const struct config *cfg, int bus,
+                struct adapter **out)
 {
     struct adapter *a = calloc(1, sizeof(*a));
     if (!a) return ST_ERR_NOMEM;
+    a->be = be;
     a->cfg = cfg;
     a->bus = &cfg->buses[bus];
     a->wake_fd = -1;
@@ -234,14 +264,7 @@ static int bus_create(const struct config *cfg, int bus, struct adapter **out)
         d->regs = calloc((size_t)(total ? total : 1), sizeof(uint16_t));
         if (!d->block_base || !d->regs) goto out_free;
     }
-    if (a->bus->type == BUS_TCP) {
-        char port[16];
-        snprintf(port, sizeof(port), "%d", a->bus->port);
-        a->ctx = modbus_new_tcp_pi(a->bus->host, port);
-    } else {
-        a->ctx = modbus_new_rtu(a->bus->device, a->bus->baud, a->bus->parity, a->bus->data_bits,
-                                a->bus->stop_bits);
-    }
+    a->ctx = be->new_ctx(a->bus);
     if (!a->ctx) {
         log_msg(LOG_ERROR, "%s: cannot create the Modbus context: %s", a->name,
                 modbus_strerror(errno));
@@ -258,11 +281,11 @@ static int bus_create(const struct config *cfg, int bus, struct adapter **out)
     *out = a;
     return ST_OK;
 out_free:
-    bus_destroy(a);
+    bus__destroy(a);
     return rc;
 }
 
-static int bus_start(struct adapter *a, struct sample_queue *q)
+int bus__start(struct adapter *a, struct sample_queue *q)
 {
     a->q = q;
     if (a->n_devs == 0) return ST_OK; /* a bus without devices has nothing to do */
@@ -276,7 +299,7 @@ static int bus_start(struct adapter *a, struct sample_queue *q)
     return ST_OK;
 }
 
-static void bus_stop(struct adapter *a)
+void bus__stop(struct adapter *a)
 {
     if (!a || !a->started) return;
     atomic_store(&a->stopping, 1);
@@ -289,10 +312,10 @@ static void bus_stop(struct adapter *a)
             (unsigned long long)a->requests, (unsigned long long)a->failed);
 }
 
-static void bus_destroy(struct adapter *a)
+void bus__destroy(struct adapter *a)
 {
     if (!a) return;
-    bus_stop(a);
+    bus__stop(a);
     if (a->ctx) modbus_free(a->ctx);
     a->ctx = NULL;
     for (size_t i = 0; a->devs && i < a->n_devs; i++) {
@@ -305,7 +328,30 @@ static void bus_destroy(struct adapter *a)
     free(a);
 }
 
-const struct adapter_ops modbus_tcp_adapter = {"modbus-tcp", bus_create, bus_start, bus_stop,
-                                               bus_destroy};
-const struct adapter_ops modbus_rtu_adapter = {"modbus-rtu", bus_create, bus_start, bus_stop,
-                                               bus_destroy};
+int bus__check(const struct modbus_backend *be, const struct config *cfg, int bus,
+               struct config_diag *diag)
+{
+    int errors = 0;
+    for (size_t i = 0; i < cfg->n_devices; i++) {
+        const struct cfg_device *d = &cfg->devices[i];
+        if (d->bus != bus) continue;
+        errors += be->check_device(cfg, d, diag);
+        if (d->profile < 0 || (size_t)d->profile >= cfg->n_profiles) continue;
+        const struct cfg_profile *p = &cfg->profiles[d->profile];
+        struct plan pl;
+        if (plan_build(p, PLAN_MAX_GAP, &pl) != ST_OK) {
+            errors += adapter_diag(diag, cfg, d->line,
+                                   "device '%s': out of memory planning its reads", d->id);
+            continue;
+        }
+        if (pl.n > PLAN_MAX_BLOCKS)
+            errors +=
+                adapter_diag(diag, cfg, d->line,
+                             "device '%s': profile '%s' (line %d) needs %zu read requests per "
+                             "poll, more than the %d one device may be sent; place its points in "
+                             "fewer runs of nearby registers",
+                             d->id, p->id, p->line, pl.n, PLAN_MAX_BLOCKS);
+        plan_free(&pl);
+    }
+    return errors;
+}

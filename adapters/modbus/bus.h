@@ -8,6 +8,12 @@
  * and it is polled at most every max(interval, 5 s) until it answers, so a dead slave costs the
  * others on the same line at most one timeout per 5 s. An exception reply (illegal address...)
  * marks the points of that block QUALITY_BAD; the device still answers, so it is not a fault.
+ * A device that cannot be polled at all (its unit id refused by libmodbus, a profile needing more
+ * than PLAN_MAX_BLOCKS requests) fails every poll the same way, without sending anything.
+ *
+ * check() (adapter.h) refuses what these adapters cannot serve: unit ids outside 1-247 on RTU and
+ * outside 0-247 or 255 on TCP, profiles needing more than PLAN_MAX_BLOCKS read requests.
+ * The common bus is bus.c; tcp.c and rtu.c hold what differs (backend.h).
  */
 #ifndef STEWARD_BUS_H
 #define STEWARD_BUS_H

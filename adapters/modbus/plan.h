@@ -12,6 +12,9 @@
 #include "config/config.h"
 
 #define PLAN_MAX_REGS 125
+/* Read requests (blocks) one poll of a device may send. A profile needing more is refused by
+ * adapters_check; it bounds how long one device holds its line. */
+#define PLAN_MAX_BLOCKS 125
 #define PLAN_MAX_GAP 8 /* registers worth reading over rather than sending another request */
 
 struct plan_block {
