@@ -90,7 +90,7 @@ test: have-deps
 	@$(MAKE) --no-print-directory run-tests
 
 run-tests: $(PROGS) $(UNIT_BIN) $(INT_BIN)
-	@BUILD=$(BUILD) scripts/run-tests.sh $(UNIT_BIN) $(INT_BIN)
+	@BUILD=$(BUILD) scripts/run-tests.sh $(UNIT_BIN) $(INT_BIN) tests/lint/test_check_layers.sh
 
 unit: $(UNIT_BIN)
 	@BUILD=$(BUILD) scripts/run-tests.sh $(UNIT_BIN)
@@ -109,6 +109,7 @@ asan:
 	        SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" run-tests
 
 lint:
+	scripts/check-layers.sh
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
 	         --inline-suppr -I. gateway adapters rules config simulator
 	clang-format --dry-run --Werror $$(git ls-files '*.c' '*.h')

@@ -20,6 +20,7 @@
 #include <stdio.h>
 
 #include "config/schedule.h"
+#include "gateway/base/mqtt_client.h" /* struct cfg_broker: a broker endpoint */
 
 struct expr; /* rules/expr.h */
 
@@ -29,23 +30,6 @@ enum priority { PRIO_EMERGENCY = 0, PRIO_URGENT, PRIO_NORMAL, PRIO_INFO, PRIO_CO
 
 const char *priority_name(enum priority p);               /* "emergency"... */
 int priority_parse(const char *name, enum priority *out); /* 0 or ST_ERR_INVAL */
-
-struct cfg_tls {
-    char *ca_file, *cert_file, *key_file; /* NULL when not set */
-};
-
-struct cfg_broker {
-    char *host;           /* default "127.0.0.1" */
-    int port;             /* default 1883 (8883 with tls) */
-    char *client_id;      /* default "steward-<site id>" */
-    char *topic_prefix;   /* default "steward/<site id>" */
-    int64_t keepalive_ms; /* default 30 s */
-    char *username;       /* NULL when not set */
-    char *password_file;  /* NULL when not set; the password is read from this file, never inline */
-    int use_tls;
-    struct cfg_tls tls;
-    int line;
-};
 
 enum bus_type { BUS_TCP, BUS_RTU };
 

@@ -1,7 +1,7 @@
 /* sensors.c - see sensors.h. */
 #include "simulator/sensors.h"
 #include "gateway/base/log.h"
-#include "gateway/uplink/mqtt_link.h"
+#include "gateway/base/mqtt_client.h"
 
 #include <mosquitto.h>
 #include <stdio.h>
@@ -12,7 +12,6 @@
 struct sim_sensors {
     const struct config *cfg;
     struct mosquitto *m;
-    char *password;
 };
 
 struct sim_sensors *sim_sensors_new(const struct config *cfg)
@@ -23,12 +22,12 @@ struct sim_sensors *sim_sensors_new(const struct config *cfg)
     s->cfg = cfg;
     char id[128];
     snprintf(id, sizeof(id), "steward-sim-%s-%ld", cfg->site.id, (long)getpid());
-    s->m = mosquitto_new(id, true, s);
-    if (!s->m) goto fail;
-    if (b->password_file && !(s->password = mqtt_read_secret(b->password_file))) goto fail;
-    if (b->username) mosquitto_username_pw_set(s->m, b->username, s->password);
-    if (b->use_tls)
-        mosquitto_tls_set(s->m, b->tls.ca_file, NULL, b->tls.cert_file, b->tls.key_file, NULL);
+    char err[300];
+    s->m = mqtt_client_new(b, id, 1, s, err, sizeof(err));
+    if (!s->m) {
+        log_msg(LOG_ERROR, "sim: %s", err);
+        goto fail;
+    }
     mosquitto_reconnect_delay_set(s->m, 1, 5, false);
     int rc = mosquitto_connect_async(s->m, b->host, b->port, 30);
     if (rc != MOSQ_ERR_SUCCESS)
@@ -50,7 +49,6 @@ void sim_sensors_free(struct sim_sensors *s)
         mosquitto_loop_stop(s->m, false);
         mosquitto_destroy(s->m);
     }
-    free(s->password);
     free(s);
 }
 

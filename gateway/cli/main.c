@@ -6,8 +6,10 @@
  *   steward ack    -c FILE ALARM_ID [--by NAME]
  * Exit codes: 0 ok, 1 bad input or configuration, 2 runtime failure.
  */
+#include "adapters/adapter.h"
 #include "config/config.h"
 #include "gateway/base/error.h"
+#include "gateway/base/mqtt_client.h"
 #include "gateway/base/log.h"
 #include "gateway/core/loop.h"
 #include "gateway/cli/remote.h"
@@ -102,6 +104,34 @@ static int parse_args(int argc, char **argv, struct opts *o)
     return 0;
 }
 
+/* The adapters' own checks of cfg, every error printed as FILE:LINE: message. Returns the number
+ * of errors. */
+static int adapters_report(const struct config *cfg, FILE *err)
+{
+    struct config_diag diag = {0};
+    int n = adapters_check(cfg, &diag);
+    for (size_t i = 0; i < diag.n; i++)
+        fprintf(err, "%s\n", diag.msgs[i]);
+    config_diag_free(&diag);
+    return n;
+}
+
+/* The files the brokers' settings name (TLS, password) are there, readable and private: checked
+ * by `steward check` as they will be at every connection. Returns the number of problems. */
+static int brokers_report(const struct config *cfg, FILE *err)
+{
+    const struct cfg_broker *b[2] = {&cfg->upstream, &cfg->sensors};
+    const char *name[2] = {"mqtt.upstream", "mqtt.sensors"};
+    int n = 0;
+    for (int i = 0; i < (cfg->has_sensor_broker ? 2 : 1); i++) {
+        char why[300];
+        if (mqtt_client_check(b[i], why, sizeof(why)) == 0) continue;
+        fprintf(err, "%s:%d: %s: %s\n", cfg->path, b[i]->line, name[i], why);
+        n++;
+    }
+    return n;
+}
+
 static int cmd_ack(const struct config *cfg, const struct opts *o)
 {
     if (!o->alarm) {
@@ -138,6 +168,16 @@ int main(int argc, char **argv)
     }
     struct config *cfg = config_load_report(o.config, stderr);
     if (!cfg) return 1;
+    /* What only the adapters know (unit ids per bus type, requests per device): the gateway runs
+     * only a configuration `steward check` accepts. */
+    if (strcmp(o.command, "check") == 0 && brokers_report(cfg, stderr) + adapters_report(cfg, stderr)) {
+        config_free(cfg);
+        return 1;
+    }
+    if (strcmp(o.command, "run") == 0 && adapters_report(cfg, stderr)) {
+        config_free(cfg);
+        return 1;
+    }
     /* hour() and weekday() in rules, and `steward status`, use the site's local time. */
     if (cfg->site.timezone) {
         setenv("TZ", cfg->site.timezone, 1);

@@ -3,7 +3,7 @@
 #include "gateway/cli/remote.h"
 #include "gateway/base/clock.h"
 #include "gateway/base/error.h"
-#include "gateway/uplink/mqtt_link.h"
+#include "gateway/base/mqtt_client.h"
 
 #include <jansson.h>
 #include <mosquitto.h>
@@ -59,13 +59,12 @@ int remote_command(const struct config *cfg, const char *verb, const char *body,
     json_decref(o);
 
     int code = 2, rc;
-    char *password = NULL;
-    struct mosquitto *m = mosquitto_new(client_id, true, &r);
-    if (!m || !payload) goto out;
-    if (b->password_file && !(password = mqtt_read_secret(b->password_file))) goto out;
-    if (b->username) mosquitto_username_pw_set(m, b->username, password);
-    if (b->use_tls)
-        mosquitto_tls_set(m, b->tls.ca_file, NULL, b->tls.cert_file, b->tls.key_file, NULL);
+    char err[300];
+    struct mosquitto *m = payload ? mqtt_client_new(b, client_id, 1, &r, err, sizeof(err)) : NULL;
+    if (!m) {
+        fprintf(stderr, "steward: %s\n", payload ? err : "out of memory");
+        goto out;
+    }
     mosquitto_subscribe_callback_set(m, on_subscribe);
     mosquitto_message_callback_set(m, on_message);
     rc = mosquitto_connect(m, b->host, b->port, 10);
@@ -94,7 +93,6 @@ int remote_command(const struct config *cfg, const char *verb, const char *body,
     mosquitto_disconnect(m);
 out:
     mosquitto_destroy(m);
-    free(password);
     free(payload);
     free(r.answer);
     return code;

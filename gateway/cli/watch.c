@@ -1,7 +1,7 @@
 /* watch.c - see watch.h. */
 #include "gateway/cli/watch.h"
 #include "gateway/base/clock.h"
-#include "gateway/uplink/mqtt_link.h"
+#include "gateway/base/mqtt_client.h"
 
 #include <jansson.h>
 #include <mosquitto.h>
@@ -104,14 +104,13 @@ int watch_run(const struct config *cfg, int seconds, FILE *out)
     char client_id[96], topic[320];
     snprintf(client_id, sizeof(client_id), "%s-watch-%lld", b->client_id,
              (long long)clock_wall_ms());
-    struct mosquitto *m = mosquitto_new(client_id, true, &w);
-    char *password = NULL;
+    char err[300];
     int code = 2;
-    if (!m) return 2;
-    if (b->password_file && !(password = mqtt_read_secret(b->password_file))) goto out;
-    if (b->username) mosquitto_username_pw_set(m, b->username, password);
-    if (b->use_tls)
-        mosquitto_tls_set(m, b->tls.ca_file, NULL, b->tls.cert_file, b->tls.key_file, NULL);
+    struct mosquitto *m = mqtt_client_new(b, client_id, 1, &w, err, sizeof(err));
+    if (!m) {
+        fprintf(stderr, "steward: %s\n", err);
+        return 2;
+    }
     mosquitto_message_callback_set(m, on_message);
     int rc = mosquitto_connect(m, b->host, b->port, 30);
     if (rc != MOSQ_ERR_SUCCESS) {
@@ -143,7 +142,6 @@ int watch_run(const struct config *cfg, int seconds, FILE *out)
     code = 0;
     mosquitto_disconnect(m);
 out:
-    free(password);
     mosquitto_destroy(m);
     return code;
 }

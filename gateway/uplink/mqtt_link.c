@@ -3,6 +3,7 @@
 #include "gateway/base/clock.h"
 #include "gateway/base/error.h"
 #include "gateway/base/log.h"
+#include "gateway/base/mqtt_client.h"
 #include "gateway/uplink/inbox.h"
 
 #include <errno.h>
@@ -23,7 +24,6 @@ struct mqtt_link {
     char *client_id;
     char *will_topic, *will_payload;
     int will_qos, will_retain;
-    char *password;
     int max_inflight;
     struct mqtt_link_cb cb;
     char name[32];
@@ -36,25 +36,6 @@ struct mqtt_link {
     struct log_complain complain;
     int received; /* messages delivered to on_message during the current mqtt_link_io */
 };
-
-char *mqtt_read_secret(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        log_msg(LOG_ERROR, "cannot read secret file %s: %s", path, strerror(errno));
-        return NULL;
-    }
-    char buf[1024];
-    char *s = NULL;
-    if (fgets(buf, sizeof(buf), f)) {
-        buf[strcspn(buf, "\r\n")] = '\0';
-        s = strdup(buf);
-    } else {
-        log_msg(LOG_ERROR, "secret file %s is empty", path);
-    }
-    fclose(f);
-    return s;
-}
 
 static void link_drop(struct mqtt_link *l, int64_t now_mono, const char *why)
 {
@@ -118,25 +99,24 @@ static void on_log_cb(struct mosquitto *m, void *obj, int level, const char *str
         log_msg(LOG_DEBUG, "mqtt[%s]: libmosquitto: %s", l->name, str);
 }
 
-/* A fresh client instance with every option set; NULL on failure (logged). */
+/*
+ * A fresh client instance with every option set; NULL on failure (logged). The session is
+ * persistent (clean session off, a stable client id): while the gateway is down or reconnecting,
+ * the broker keeps what arrives for its QoS 1 subscriptions (commands, sensor messages) and
+ * delivers it on the next connection.
+ */
 static struct mosquitto *link_instance(struct mqtt_link *l)
 {
-    struct mosquitto *m = mosquitto_new(l->client_id, true, l);
+    char err[300];
+    struct mosquitto *m = mqtt_client_new(l->b, l->client_id, 0, l, err, sizeof(err));
     if (!m) {
-        log_msg(LOG_ERROR, "mqtt[%s]: mosquitto_new failed: %s", l->name, strerror(errno));
+        log_complain(&l->complain, clock_mono_ms(), LOG_ERROR, "mqtt[%s]: %s", l->name, err);
         return NULL;
     }
-    int rc = mosquitto_int_option(m, MOSQ_OPT_TCP_NODELAY, 1);
-    if (rc == MOSQ_ERR_SUCCESS)
-        rc = mosquitto_max_inflight_messages_set(m, (unsigned)l->max_inflight);
+    int rc = mosquitto_max_inflight_messages_set(m, (unsigned)l->max_inflight);
     if (rc == MOSQ_ERR_SUCCESS && l->will_topic)
         rc = mosquitto_will_set(m, l->will_topic, (int)strlen(l->will_payload), l->will_payload,
                                 l->will_qos, l->will_retain);
-    if (rc == MOSQ_ERR_SUCCESS && l->b->username)
-        rc = mosquitto_username_pw_set(m, l->b->username, l->password);
-    if (rc == MOSQ_ERR_SUCCESS && l->b->use_tls)
-        rc = mosquitto_tls_set(m, l->b->tls.ca_file, NULL, l->b->tls.cert_file, l->b->tls.key_file,
-                               NULL);
     if (rc != MOSQ_ERR_SUCCESS) {
         log_msg(LOG_ERROR, "mqtt[%s]: setting up the client failed: %s", l->name,
                 mosquitto_strerror(rc));
@@ -169,7 +149,11 @@ struct mqtt_link *mqtt_link_new(const struct cfg_broker *b, const char *client_i
         l->will_retain = will->retain;
         if (!l->will_topic || !l->will_payload) goto out_free;
     }
-    if (b->password_file && !(l->password = mqtt_read_secret(b->password_file))) goto out_free;
+    char err[300];
+    if (mqtt_client_check(b, err, sizeof(err))) { /* refused at start, not retried forever */
+        log_msg(LOG_ERROR, "mqtt[%s]: %s", l->name, err);
+        goto out_free;
+    }
     return l;
 out_free:
     mqtt_link_free(l);
@@ -183,8 +167,6 @@ void mqtt_link_free(struct mqtt_link *l)
     free(l->client_id);
     free(l->will_topic);
     free(l->will_payload);
-    if (l->password) memset(l->password, 0, strlen(l->password));
-    free(l->password);
     free(l);
 }
 

@@ -61,8 +61,4 @@ int mqtt_link_subscribe(struct mqtt_link *l, const char *topic, int qos);
 /* Sends DISCONNECT and flushes it (used at a clean stop, so the Last Will is not sent). */
 void mqtt_link_disconnect(struct mqtt_link *l);
 
-/* Reads a secret file: the first line, without its newline. Caller frees. NULL on error
- * (logged). Shared by the gateway and `steward ack`. */
-char *mqtt_read_secret(const char *path);
-
 #endif

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -34,6 +35,7 @@ static void write_file(const char *path, const char *text)
     assert_non_null(f);
     fputs(text, f);
     fclose(f);
+    assert_int_equal(chmod(path, 0600), 0); /* a secret: its owner's only */
 }
 
 /* A CA, and a server certificate for 127.0.0.1 signed by it. */
@@ -133,9 +135,48 @@ static void test_wrong_password_is_refused_and_the_gateway_keeps_trying(void **s
     free(e);
 }
 
+/* Fail closed: a password file others may read is refused by `steward check` and `steward run`
+ * with the reason, and a CA file that cannot be read stops `steward ack` and `steward watch`
+ * before they connect, instead of sending the password in plaintext. */
+static void test_unsafe_secrets_and_a_broken_tls_setup_are_refused(void **st)
+{
+    (void)st;
+    struct h_env *e = h_env_new();
+    make_certs(e);
+    write_file(h_path(e, "steward.pass"), "s3cret-pw\n");
+    assert_int_equal(chmod(h_path(e, "steward.pass"), 0644), 0);
+    char cfg[256];
+    snprintf(cfg, sizeof(cfg), "%s", config_for(e));
+    const char *check[] = {h_bin("steward"), "check", "-c", cfg, NULL};
+    assert_int_equal(h_run(check, h_path(e, "check.out"), 10000), 1);
+    char *out = h_read_file(h_path(e, "check.out"));
+    assert_non_null(out);
+    assert_non_null(strstr(out, "may be read by group or others"));
+    assert_non_null(strstr(out, ":2: mqtt.upstream:")); /* FILE:LINE of the broker's group */
+    free(out);
+    const char *run[] = {h_bin("steward"), "run", "-c", cfg, NULL};
+    assert_int_equal(h_run(run, h_path(e, "run.out"), 10000), 2);
+    assert_int_equal(chmod(h_path(e, "steward.pass"), 0600), 0);
+    assert_int_equal(h_run(check, h_path(e, "check2.out"), 10000), 0);
+    /* Now the CA file goes missing: no client connects without it. */
+    assert_int_equal(rename(h_path(e, "ca.crt"), h_path(e, "ca.moved")), 0);
+    assert_int_equal(h_run(check, h_path(e, "check3.out"), 10000), 1);
+    const char *ack[] = {h_bin("steward"), "ack", "-c", cfg, "leak_room", NULL};
+    assert_int_equal(h_run(ack, h_path(e, "ack.out"), 10000), 2);
+    out = h_read_file(h_path(e, "ack.out"));
+    assert_non_null(out);
+    assert_non_null(strstr(out, "cannot read the TLS CA file"));
+    free(out);
+    const char *watch[] = {h_bin("steward"), "watch", "-c", cfg, "--seconds", "1", NULL};
+    assert_int_equal(h_run(watch, h_path(e, "watch.out"), 10000), 2);
+    h_cleanup_all();
+    free(e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_unsafe_secrets_and_a_broken_tls_setup_are_refused),
         cmocka_unit_test(test_tls_and_password_file_carry_a_work_order),
         cmocka_unit_test(test_wrong_password_is_refused_and_the_gateway_keeps_trying),
     };
