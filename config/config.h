@@ -2,11 +2,11 @@
  * config.h - the loaded configuration of one site (shared/DESIGN.md section 5).
  *
  * config_load() parses a libconfig file, validates every setting against the settings tables
- * (settings.h, one table per group),
- * resolves cross-references (a device's bus and profile, a rule's points), and returns one
- * immutable struct config. Nothing else in Steward reads the file. The struct owns every string
- * and array in it; config_free() releases all of it. After loading, a config is read-only and may
- * be shared by threads (a bus thread reads its bus and devices).
+ * (settings.h, one table per group), resolves cross-references (a device's bus and profile, a
+ * rule's points), and returns one immutable struct config. Nothing else in Steward reads the
+ * file. The struct owns every string and array in it; config_free() releases all of it. After
+ * loading, a config is read-only and may be shared by threads (a bus thread reads its bus and
+ * devices).
  *
  * The point catalog: config_load builds the list of every point the site has, in a fixed order
  * (for each device in file order, each point of its profile; then each sensor). A point's index

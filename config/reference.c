@@ -107,7 +107,7 @@ static void walk(FILE *out, const struct set_table *t, const struct set_table **
 
 void config_reference_print(FILE *out)
 {
-    const struct set_table *seen[MAX_TABLES];
+    const struct set_table *seen[MAX_TABLES] = {0};
     size_t n = 0;
     walk(out, &set_root, seen, &n);
 }

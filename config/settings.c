@@ -155,15 +155,15 @@ static const char *parse_text(const struct setting *row, const char *text, struc
 /* Parses a default from the table. A default the row refuses is a bug in the table: -1. */
 static int parse_default(const struct setting *row, struct set_value *v)
 {
-    char *end, why[256];
+    char why[256];
     memset(v, 0, sizeof(*v));
     v->s = row->def;
     switch (row->type) {
     case SET_INT:
-    case SET_BOOL:
-        v->i = row->type == SET_BOOL ? !strcmp(row->def, "true") : strtoll(row->def, &end, 10);
-        return 0;
-    case SET_NUMBER: v->d = strtod(row->def, &end); return 0;
+        v->i = strtoll(row->def, NULL, 10);
+        return v->i >= row->min && v->i <= row->max ? 0 : -1;
+    case SET_BOOL: v->i = !strcmp(row->def, "true"); return 0;
+    case SET_NUMBER: v->d = strtod(row->def, NULL); return 0;
     case SET_LIST:
     case SET_GROUP:
     case SET_STRING: return 0;
@@ -240,16 +240,21 @@ static void store(struct reader *r, const struct setting *row, const config_sett
         return;
     }
     if (row->off == SET_NOWHERE) return;
-    char *at = (char *)target + row->off;
+    /* memcpy into the member: the row's macro checked its C type at compile time. */
+    char *at = (char *)target + row->off, *copy = NULL;
+    int i = (int)v->i;
     switch (row->type) {
     case SET_STRING:
-    case SET_ID: *(char **)at = v->s ? strdup(v->s) : NULL; break;
+    case SET_ID:
+        copy = v->s ? strdup(v->s) : NULL;
+        memcpy(at, &copy, sizeof(copy));
+        break;
     case SET_INT:
     case SET_BOOL:
-    case SET_ENUM: *(int *)at = (int)v->i; break;
-    case SET_NUMBER: *(double *)at = v->d; break;
+    case SET_ENUM: memcpy(at, &i, sizeof(i)); break;
+    case SET_NUMBER: memcpy(at, &v->d, sizeof(v->d)); break;
     case SET_DURATION:
-    case SET_SIZE: *(int64_t *)at = v->n; break;
+    case SET_SIZE: memcpy(at, &v->n, sizeof(v->n)); break;
     default: break;
     }
 }
