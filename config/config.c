@@ -1,11 +1,12 @@
 /*
  * config.c - loads a site configuration (see config.h): syntax by libconfig, meaning by the
- * typed getters of reader.c, then the cross-references (buses, profiles, the point catalog, rule
+ * settings tables (settings.h), then the cross-references (buses, profiles, the point catalog, rule
  * expressions). Every error is collected with its line before failing.
  */
 #include "config/config.h"
 #include "config/load.h"
 #include "config/reader.h"
+#include "config/settings.h"
 #include "gateway/base/error.h"
 #include "rules/expr.h"
 
@@ -166,9 +167,7 @@ int config_load(const char *path, struct config **out, struct config_diag *diag)
     }
     c->path = strdup(path);
     const config_setting_t *root = config_root_setting(&lc);
-    static const char *const keys[] = {"site",  "mqtt", "storage",     "modbus", "sensors",
-                                       "rules", "sla",  "maintenance", NULL};
-    rd_check_keys(&r, root, keys, "the configuration");
+    settings_read(&r, &set_root, root, "the configuration", c, 0);
     config_load_site(&r, root, c);
     config_load_mqtt(&r, root, c);
     config_load_storage(&r, root, c);

@@ -1,11 +1,12 @@
 /*
  * config.h - the loaded configuration of one site (shared/DESIGN.md section 5).
  *
- * config_load() parses a libconfig file, validates every setting against the settings table,
- * resolves cross-references (a device's bus and profile, a rule's points), and returns one
- * immutable struct config. Nothing else in Steward reads the file. The struct owns every string
- * and array in it; config_free() releases all of it. After loading, a config is read-only and may
- * be shared by threads (a bus thread reads its bus and devices).
+ * config_load() parses a libconfig file, validates every setting against the settings tables
+ * (settings.h, one table per group), resolves cross-references (a device's bus and profile, a
+ * rule's points), and returns one immutable struct config. Nothing else in Steward reads the
+ * file. The struct owns every string and array in it; config_free() releases all of it. After
+ * loading, a config is read-only and may be shared by threads (a bus thread reads its bus and
+ * devices).
  *
  * The point catalog: config_load builds the list of every point the site has, in a fixed order
  * (for each device in file order, each point of its profile; then each sensor). A point's index
@@ -189,6 +190,16 @@ int config_load(const char *path, struct config **out, struct config_diag *diag)
 /* config_load for a command line: prints every error to err as "FILE:LINE: message" and
  * returns the config, or NULL when it is invalid. */
 struct config *config_load_report(const char *path, FILE *err);
+
+/*
+ * Prints the configuration reference as Markdown to out: one table per group (columns setting,
+ * type, default, allowed, description), generated from the settings tables alone, so it always
+ * says what config_load applies. `steward config-reference` prints it; README.md carries a copy
+ * between `<!-- config-reference:begin -->` and `<!-- config-reference:end -->`, which
+ * tests/unit/test_config_reference.c keeps equal to it. Write errors are the caller's to check
+ * (ferror(out)).
+ */
+void config_reference_print(FILE *out);
 
 /* Frees everything a config owns. NULL-safe. */
 void config_free(struct config *cfg);

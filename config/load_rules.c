@@ -1,15 +1,15 @@
-/* load_rules.c - the rules: each expression compiled against the point catalog. */
+/* load_rules.c - the rules: the table of table_rules.c reads each one, then its expressions are
+ * compiled against the point catalog. */
 #include "config/config.h"
 #include "config/load.h"
 #include "config/reader.h"
+#include "config/settings.h"
 #include "gateway/base/error.h"
 #include "rules/expr.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* ---- rules ---- */
 
 static int resolve_point(void *ctx, const char *name)
 {
@@ -47,20 +47,17 @@ static void rule_place(struct config *c, struct cfg_rule *ru)
 
 void config_load_rules(struct reader *r, const config_setting_t *root, struct config *c)
 {
-    static const char *const keys[] = {"id",        "when",  "clear",    "on_delay",
-                                       "off_delay", "latch", "priority", "category",
-                                       "title",     "asset", "location", NULL};
-    const config_setting_t *l = rd_list(r, root, "rules", "the configuration");
+    const config_setting_t *l = settings_child(root, "rules", SET_LIST);
     c->rules = rd_alloc_items(l, sizeof(*c->rules), &c->n_rules);
     for (size_t i = 0; i < c->n_rules; i++) {
         struct cfg_rule *ru = &c->rules[i];
         const config_setting_t *g = rd_item(r, l, (int)i, "rules");
         if (!g) continue;
         ru->line = config_setting_source_line(g);
-        if (rd_id(r, g, "id", "rule", &ru->id)) continue;
+        if (!settings_read_key(r, &set_rules, g, "rule", ru)) continue;
         char what[96];
         snprintf(what, sizeof(what), "rule '%s'", ru->id);
-        rd_check_keys(r, g, keys, what);
+        settings_read(r, &set_rules, g, what, ru, 0);
         for (size_t k = 0; k < i; k++)
             if (c->rules[k].id && !strcmp(c->rules[k].id, ru->id))
                 rd_error(r, g, "%s: duplicate rule id (first on line %d)", what, c->rules[k].line);
@@ -72,20 +69,8 @@ void config_load_rules(struct reader *r, const config_setting_t *root, struct co
                 !strcmp(ru->id + 7, c->sensors_in[k].id))
                 rd_error(r, g, "%s: the id is taken by the built-in alarm of sensor '%s'", what,
                          ru->id + 7);
-        if (rd_str(r, g, "when", 1, NULL, what, &ru->when) == 0 && ru->when)
-            compile_expr(r, g, c, "when", ru->id, ru->when, &ru->when_expr);
-        if (rd_str(r, g, "clear", 0, NULL, what, &ru->clear) == 0 && ru->clear)
-            compile_expr(r, g, c, "clear", ru->id, ru->clear, &ru->clear_expr);
-        rd_duration(r, g, "on_delay", 0, 0, what, &ru->on_delay_ms);
-        rd_duration(r, g, "off_delay", 0, 0, what, &ru->off_delay_ms);
-        rd_bool(r, g, "latch", 0, what, &ru->latch);
-        int p = PRIO_NORMAL;
-        rd_enum(r, g, "priority", priority_names, 1, PRIO_NORMAL, what, &p);
-        ru->priority = (enum priority)p;
-        rd_str(r, g, "category", 1, NULL, what, &ru->category);
-        rd_str(r, g, "title", 1, NULL, what, &ru->title);
-        rd_str(r, g, "asset", 0, NULL, what, &ru->asset);
-        rd_str(r, g, "location", 0, NULL, what, &ru->location);
+        if (ru->when) compile_expr(r, g, c, "when", ru->id, ru->when, &ru->when_expr);
+        if (ru->clear) compile_expr(r, g, c, "clear", ru->id, ru->clear, &ru->clear_expr);
         rule_place(c, ru);
     }
 }

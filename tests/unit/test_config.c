@@ -219,6 +219,153 @@ static void test_units_that_would_break_telemetry_json_are_refused(void **st)
     config_diag_free(&d);
 }
 
+static void test_a_misspelled_setting_gets_the_closest_known_name(void **st)
+{
+    (void)st;
+    struct config *c = NULL;
+    struct config_diag d = {0};
+    assert_int_equal(load("site = { id = \"t\"; };\n"
+                          "mqtt = { upstream = { keepalve = \"30s\"; }; };\n"
+                          "modbus = { buses = ( { id = \"b\"; type = \"tcp\"; } );\n"
+                          "  devices = ( { id = \"d\"; bus = \"b\"; unit = 1; profile = \"p\";\n"
+                          "                intervall = \"5s\"; } ); };\n"
+                          "storage = { colour = \"red\"; };\n",
+                          &c, &d),
+                     ST_ERR_CONFIG);
+    expect_error(&d, 2, "unknown setting 'keepalve' in mqtt.upstream; did you mean 'keepalive'?");
+    expect_error(&d, 5, "unknown setting 'intervall' in device 'd'; did you mean 'interval'?");
+    expect_error(&d, 6, "unknown setting 'colour' in storage");
+    config_diag_free(&d);
+}
+
+static void test_a_value_out_of_bounds_names_the_bounds(void **st)
+{
+    (void)st;
+    struct config *c = NULL;
+    struct config_diag d = {0};
+    assert_int_equal(
+        load("site = { id = \"t\"; };\n"
+             "mqtt = { upstream = { port = 70000; keepalive = \"1s\"; }; };\n"
+             "modbus = { buses = ( { id = \"r\"; type = \"rtu\"; device = \"/dev/x\";\n"
+             "                       data_bits = 9; } ); };\n",
+             &c, &d),
+        ST_ERR_CONFIG);
+    expect_error(&d, 2, "mqtt.upstream: 'port' = 70000 is out of range (1 to 65535)");
+    expect_error(&d, 2, "mqtt.upstream: 'keepalive' = \"1s\" is out of range (at least 5s)");
+    expect_error(&d, 4, "bus 'r': 'data_bits' = 9 is out of range (7 to 8)");
+    config_diag_free(&d);
+}
+
+static void test_a_setting_of_the_other_bus_type_is_refused(void **st)
+{
+    (void)st;
+    struct config *c = NULL;
+    struct config_diag d = {0};
+    assert_int_equal(load("site = { id = \"t\"; };\n"
+                          "modbus = { buses = (\n"
+                          "  { id = \"r\"; type = \"rtu\"; device = \"/dev/x\"; host = \"h\"; },\n"
+                          "  { id = \"b\"; type = \"tcp\"; baud = 9600; } ); };\n"
+                          "mqtt = { sensors = { topic_prefix = \"x\"; }; };\n",
+                          &c, &d),
+                     ST_ERR_CONFIG);
+    expect_error(&d, 3, "bus 'r': 'host' applies to tcp buses only (this one is rtu)");
+    expect_error(&d, 4, "bus 'b': 'baud' applies to rtu buses only (this one is tcp)");
+    expect_error(&d, 5, "mqtt.sensors: 'topic_prefix' applies to the upstream broker only");
+    assert_int_equal(d.n, 3);
+    config_diag_free(&d);
+}
+
+static void test_a_missing_required_setting_is_reported_at_its_group(void **st)
+{
+    (void)st;
+    struct config *c = NULL;
+    struct config_diag d = {0};
+    assert_int_equal(load("site = { id = \"t\"; };\n"
+                          "modbus = { buses = (\n"
+                          "  { id = \"r\";\n"
+                          "    type = \"rtu\"; } );\n"
+                          "  profiles = ( { id = \"p\"; points = ( { name = \"v\"; table = "
+                          "\"input\"; type = \"u16\"; } ); } );\n"
+                          "  devices = ( { id = \"d\"; bus = \"r\"; profile = \"p\"; } ); };\n"
+                          "mqtt = { upstream = { tls = { cert_file = \"c.pem\"; }; }; };\n"
+                          "maintenance = ( { asset = \"GEN-1\"; } );\n",
+                          &c, &d),
+                     ST_ERR_CONFIG);
+    expect_error(&d, 3, "bus 'r': missing required setting 'device'");
+    expect_error(&d, 5, "point 'v' of profile 'p': missing required setting 'address'");
+    expect_error(&d, 6, "device 'd': missing required setting 'unit'");
+    expect_error(&d, 7, "mqtt.upstream.tls: missing required setting 'ca_file'");
+    expect_error(&d, 7, "mqtt.upstream.tls: 'cert_file' and 'key_file' go together");
+    expect_error(&d, 8, "maintenance: missing required setting 'id'");
+    config_diag_free(&d);
+
+    assert_int_equal(load("mqtt = { };\n", &c, &d), ST_ERR_CONFIG);
+    assert_int_equal(d.n, 1);
+    char want[128];
+    snprintf(want, sizeof(want), "%s: the configuration: missing required group 'site'", path);
+    assert_string_equal(d.msgs[0], want);
+    config_diag_free(&d);
+}
+
+static void test_defaults_apply_to_brokers_buses_and_points(void **st)
+{
+    (void)st;
+    struct config *c = NULL;
+    struct config_diag d = {0};
+    int rc = load("site = { id = \"t\"; };\n"
+                  "mqtt = { upstream = { tls = { ca_file = \"ca.pem\"; }; };\n"
+                  "         sensors = { host = \"10.0.0.2\"; }; };\n"
+                  "modbus = { buses = ( { id = \"r\"; type = \"rtu\"; device = \"/dev/x\"; },\n"
+                  "                     { id = \"b\"; type = \"tcp\"; } );\n"
+                  "  profiles = ( { id = \"p\"; points = ( { name = \"v\"; table = \"input\"; "
+                  "address = 0; type = \"f32\"; } ); } ); };\n",
+                  &c, &d);
+    for (size_t k = 0; k < d.n; k++)
+        fprintf(stderr, "%s\n", d.msgs[k]);
+    assert_int_equal(rc, ST_OK);
+    assert_int_equal(c->upstream.keepalive_ms, 30000);
+    assert_int_equal(c->upstream.use_tls, 1);
+    assert_int_equal(c->upstream.port, 8883);
+    assert_string_equal(c->upstream.tls.ca_file, "ca.pem");
+    assert_null(c->upstream.tls.cert_file);
+    assert_int_equal(c->has_sensor_broker, 1);
+    assert_int_equal(c->sensors.port, 1883);
+    assert_int_equal(c->sensors.keepalive_ms, 30000);
+    assert_string_equal(c->sensors.client_id, "steward-t-sensors");
+    assert_null(c->sensors.topic_prefix);
+    assert_int_equal(c->buses[0].baud, 9600);
+    assert_int_equal(c->buses[0].parity, 'N');
+    assert_int_equal(c->buses[0].data_bits, 8);
+    assert_int_equal(c->buses[0].stop_bits, 1);
+    assert_null(c->buses[0].host);
+    assert_string_equal(c->buses[1].host, "127.0.0.1");
+    assert_int_equal(c->buses[1].port, 502);
+    assert_string_equal(c->profiles[0].points[0].order, "ABCD");
+    assert_true(c->profiles[0].points[0].scale == 1.0);
+    assert_null(c->profiles[0].points[0].unit);
+    assert_int_equal(c->storage.max_size, 256LL * 1024 * 1024);
+    assert_int_equal(c->sla.prio[PRIO_URGENT].respond_ms, 30 * 60000LL);
+    config_free(c);
+    config_diag_free(&d);
+}
+
+static void test_byte_order_is_one_of_four_names(void **st)
+{
+    (void)st;
+    struct config *c = NULL;
+    struct config_diag d = {0};
+    const char *text = "site = { id = \"t\"; };\n"
+                       "modbus = { profiles = ( { id = \"p\"; points = (\n"
+                       "  { name = \"a\"; table = \"input\"; address = 0; type = \"u32\"; order = "
+                       "\"CDAB\"; },\n"
+                       "  { name = \"b\"; table = \"input\"; address = 2; type = \"u32\"; order = "
+                       "\"ACBD\"; } ); } ); };\n";
+    assert_int_equal(load(text, &c, &d), ST_ERR_CONFIG);
+    expect_error(&d, 4, "'order' = \"ACBD\" is not one of: ABCD, CDAB, BADC, DCBA");
+    assert_int_equal(d.n, 1);
+    config_diag_free(&d);
+}
+
 static void test_durations_and_sizes(void **st)
 {
     (void)st;
@@ -253,6 +400,12 @@ int main(void)
         cmocka_unit_test(test_missing_file_is_an_io_error),
         cmocka_unit_test(test_builtin_alarm_ids_cannot_be_taken_by_rules),
         cmocka_unit_test(test_units_that_would_break_telemetry_json_are_refused),
+        cmocka_unit_test(test_a_misspelled_setting_gets_the_closest_known_name),
+        cmocka_unit_test(test_a_value_out_of_bounds_names_the_bounds),
+        cmocka_unit_test(test_a_setting_of_the_other_bus_type_is_refused),
+        cmocka_unit_test(test_a_missing_required_setting_is_reported_at_its_group),
+        cmocka_unit_test(test_defaults_apply_to_brokers_buses_and_points),
+        cmocka_unit_test(test_byte_order_is_one_of_four_names),
         cmocka_unit_test(test_durations_and_sizes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
