@@ -35,6 +35,8 @@ static const char usage[] =
     "  check  -c FILE                  validate the configuration (errors as FILE:LINE: message)\n"
     "  status -c FILE                  devices, active alarms, open work orders and SLA time left\n"
     "  ack    -c FILE ALARM_ID [--by NAME]   acknowledge an alarm through the running gateway\n"
+    "  watch  -c FILE [--seconds N]    print alarms, work orders and events as they are published\n"
+    "  config-reference                print every configuration setting (Markdown)\n"
     "\n"
     "options:\n"
     "  -c, --config FILE   the site configuration (see config/examples/)\n"
@@ -97,7 +99,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
         fputs(usage, stderr);
         return 1;
     }
-    if (!o->config) {
+    if (!o->config && strcmp(o->command, "config-reference") != 0) {
         fprintf(stderr, "steward: %s needs -c FILE\n", o->command);
         return 1;
     }
@@ -159,6 +161,10 @@ int main(int argc, char **argv)
     if (parse_args(argc, argv, &o)) return 1;
     log_threshold = o.level;
 
+    if (strcmp(o.command, "config-reference") == 0) { /* needs no configuration */
+        config_reference_print(stdout);
+        return fflush(stdout) == 0 ? 0 : 2;
+    }
     int known = strcmp(o.command, "run") == 0 || strcmp(o.command, "check") == 0 ||
                 strcmp(o.command, "status") == 0 || strcmp(o.command, "ack") == 0 ||
                 strcmp(o.command, "watch") == 0;
@@ -170,7 +176,8 @@ int main(int argc, char **argv)
     if (!cfg) return 1;
     /* What only the adapters know (unit ids per bus type, requests per device): the gateway runs
      * only a configuration `steward check` accepts. */
-    if (strcmp(o.command, "check") == 0 && brokers_report(cfg, stderr) + adapters_report(cfg, stderr)) {
+    if (strcmp(o.command, "check") == 0 &&
+        brokers_report(cfg, stderr) + adapters_report(cfg, stderr)) {
         config_free(cfg);
         return 1;
     }

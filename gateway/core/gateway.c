@@ -56,7 +56,8 @@ static int trim_due(void *ctx, int64_t now_mono, int64_t now_wall, int64_t *agai
     return store_trim(g->store, g->cfg->storage.max_size);
 }
 
-/* Nothing to do but wake the loop: its commit retries the held changes when due. */
+/* Nothing to do but wake the loop: its commit retries the held changes, or commits the waiting
+ * deliveries, when due. */
 static int store_retry_due(void *ctx, int64_t now_mono, int64_t now_wall, int64_t *again)
 {
     (void)ctx, (void)now_mono, (void)now_wall, (void)again;
@@ -189,7 +190,8 @@ void gateway_close(struct gateway *g)
     stop_adapters(g);
     /* After a change that could not be recorded the group may hold half an alarm (its state
      * without its outbox row): never commit that; store_close drops it, the restart re-derives. */
-    if (g->store && store_pending(g->store) && !g->failed) store_flush(g->store);
+    if (g->store && (store_pending(g->store) || store_lazy_since(g->store)) && !g->failed)
+        store_flush(g->store);
     if (g->up.link) uplink_cleanup(&g->up);
     mqtt_link_free(g->sensor_link);
     g->sensor_link = NULL;

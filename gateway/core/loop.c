@@ -100,7 +100,13 @@ static void step(struct gateway *g, const sigset_t *unblocked, int *busy)
     if (g->failed) return;
     /* Group commit: one fsync for everything this step wrote, then publish it. A failed commit
      * is held by the store and retried; P/status tells the control room meanwhile. */
-    if (store_pending(g->store)) store_commit(g->store);
+    int64_t lazy = store_lazy_since(g->store);
+    if (store_pending(g->store) || (lazy && now - lazy >= STORE_LAZY_MS)) {
+        store_commit(g->store);
+    } else if (lazy) { /* deliveries only: they ride on the next commit, or wait a second */
+        gateway_note(g, timers_arm(g->timers, &g->store_retry, lazy + STORE_LAZY_MS),
+                     "scheduling a commit");
+    }
     if (store_failing(g->store))
         gateway_note(g, timers_arm(g->timers, &g->store_retry, store_retry_at(g->store)),
                      "scheduling a store retry");

@@ -49,7 +49,13 @@ int store_commit(struct store *s);
 #define STORE_HELD_MAX 65536
 /* Like store_commit, but retries held changes now, whatever store_retry_at says (shutdown). */
 int store_flush(struct store *s);
-int store_pending(const struct store *s);      /* 1: changes not yet committed (open or held) */
+/* 1: durable changes not yet committed (open or held). Deliveries (store_outbox_delivered)
+ * alone do not count: losing one costs a duplicate, not an alarm, so they wait for the next
+ * commit, or STORE_LAZY_MS at most (store_lazy_since), instead of costing an fsync each. */
+int store_pending(const struct store *s);
+#define STORE_LAZY_MS 1000
+/* Monotonic ms since which deliveries wait uncommitted, or 0 when none does. */
+int64_t store_lazy_since(const struct store *s);
 int store_failing(const struct store *s);      /* 1: changes are held after a failed write */
 int64_t store_retry_at(const struct store *s); /* monotonic ms of the next retry; 0 if none */
 /* Transactions committed since open, and the pages they appended to the WAL (what a commit

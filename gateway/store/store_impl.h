@@ -81,6 +81,8 @@ struct store {
     int wal_pages;              /* pages in the WAL after the last commit (wal hook) */
     struct op *ops;             /* the changes not yet committed, in order */
     size_t n_ops, cap_ops;
+    size_t n_durable;   /* of those, the ones that are not just deliveries (PUBACKs) */
+    int64_t lazy_since; /* monotonic ms of the first delivery not yet committed, or 0 */
 };
 
 /* Logs "store: what: sqlite's message" (at debug level while failing) and returns ST_ERR_DB. */

@@ -31,6 +31,8 @@ void store_ops_clear(struct store *s)
     for (size_t i = 0; i < s->n_ops; i++)
         op_free(&s->ops[i]);
     s->n_ops = 0;
+    s->n_durable = 0;
+    s->lazy_since = 0;
 }
 
 static int txn_begin(struct store *s)
@@ -162,6 +164,10 @@ static int write_op(struct store *s, struct op *o)
         s->cap_ops = cap;
     }
     s->ops[s->n_ops++] = *o;
+    if (o->kind != OP_OUTBOX_DELIVERED)
+        s->n_durable++;
+    else if (!s->lazy_since)
+        s->lazy_since = clock_mono_ms();
     if (s->failing) return ST_OK;
     int rc = txn_begin(s);
     if (rc == ST_OK) rc = op_exec(s, &s->ops[s->n_ops - 1]);
@@ -246,7 +252,12 @@ int store_pending(const struct store *s)
 {
     for (int k = 0; k < C_COUNT; k++)
         if (s->counter_dirty[k]) return 1;
-    return s->n_ops > 0;
+    return s->n_durable > 0;
+}
+
+int64_t store_lazy_since(const struct store *s)
+{
+    return s->n_ops > s->n_durable ? s->lazy_since : 0;
 }
 
 void store_stats(const struct store *s, uint64_t *commits, uint64_t *pages)
