@@ -182,6 +182,7 @@ int config_load(const char *path, struct config **out, struct config_diag *diag)
         config_load_rules(&r, root, c);
         config_load_sla(&r, root, c);
         config_load_maintenance(&r, root, c);
+        config_load_commands(&r, root, c);
         CHECK_DUPS(&r, c->maintenance, c->n_maintenance, "maintenance");
         check_task_ids(&r, c);
     }
@@ -288,6 +289,11 @@ void config_free(struct config *c)
         free(m->location);
     }
     free(c->maintenance);
+    for (size_t i = 0; i < c->n_operators; i++) {
+        free(c->operators[i].name);
+        free(c->operators[i].key_file);
+    }
+    free(c->operators);
     for (size_t i = 0; i < c->n_points; i++)
         free(c->points[i].name);
     free(c->points);

@@ -131,6 +131,24 @@ struct cfg_maintenance {
     int line;
 };
 
+/* What an operator may command (operators list; roles in the file: "ack", "shelve", "reset",
+ * "workorder", "cancel"). */
+enum operator_role {
+    ROLE_ACK = 1u << 0,       /* acknowledge alarms */
+    ROLE_SHELVE = 1u << 1,    /* shelve and unshelve alarms */
+    ROLE_RESET = 1u << 2,     /* reset latched alarms */
+    ROLE_WORKORDER = 1u << 3, /* change a work order's status */
+    ROLE_CANCEL = 1u << 4,    /* cancel an emergency work order */
+};
+extern const char *const operator_role_names[]; /* indexed by bit position, NULL-terminated */
+
+struct cfg_operator {
+    char *name;     /* who signs or is named in "by": printable, no spaces, at most 63 bytes */
+    unsigned roles; /* enum operator_role bits */
+    char *key_file; /* HMAC key for signed commands (a private file), or NULL */
+    int line;
+};
+
 /* One point of the catalog. */
 struct cfg_point {
     char *name;                      /* "device.point" or the sensor id */
@@ -165,6 +183,14 @@ struct config {
     struct cfg_sla sla;
     struct cfg_maintenance *maintenance;
     size_t n_maintenance;
+    struct cfg_operator *operators; /* who may command; none: anyone on P/cmd/ may */
+    size_t n_operators;
+    int has_operators; /* an operators list was given (even an empty one: nobody may command) */
+    struct {
+        int require_signature;       /* commands must be JWS (HS256) signed by an operator's key */
+        int64_t shelve_max_ms;       /* total shelving of one alarm within any 24 h, default 24 h */
+        int64_t signature_window_ms; /* a signed command's iat within this of now, default 5 min */
+    } commands;
     struct cfg_point *points; /* the catalog */
     size_t n_points;
 };
@@ -210,5 +236,7 @@ int config_point_find(const struct config *cfg, const char *name);
 /* Index of the device / sensor / rule / bus with this id, or -1. */
 int config_device_find(const struct config *cfg, const char *id);
 int config_rule_find(const struct config *cfg, const char *id);
+/* Index of the operator with this name, or -1. */
+int config_operator_find(const struct config *cfg, const char *name);
 
 #endif

@@ -129,10 +129,12 @@ void settings_read(struct reader *r, const struct set_table *t, const config_set
 const config_setting_t *settings_child(const config_setting_t *g, const char *key,
                                        enum set_type type);
 
-/* The tables (table_site.c, table_modbus.c, table_rules.c). set_root is the whole file. */
+/* The tables (table_site.c, table_modbus.c, table_rules.c, table_commands.c). set_root is the whole
+ * file. */
 extern const struct set_table set_root, set_site, set_mqtt, set_broker, set_tls, set_storage;
 extern const struct set_table set_sla, set_sla_prio[3], set_maintenance;
 extern const struct set_table set_modbus, set_buses, set_profiles, set_points, set_devices;
 extern const struct set_table set_sensors, set_rules;
+extern const struct set_table set_operators, set_commands; /* table_commands.c */
 
 #endif

@@ -37,8 +37,11 @@ static const char *apply_scale(void *target, const struct setting *row, const st
 static const char *apply_unit(void *target, const struct setting *row, const struct set_value *v)
 {
     (void)row;
-    if (strpbrk(v->s, "\"\\") || strlen(v->s) > 16)
-        return "must be at most 16 characters without quotes or backslashes";
+    int control = 0;
+    for (const unsigned char *p = (const unsigned char *)v->s; *p; p++)
+        control |= *p < 0x20 || *p == 0x7f;
+    if (control || strpbrk(v->s, "\"\\") || strlen(v->s) > 16)
+        return "must be at most 16 characters without quotes, backslashes or control characters";
     ((struct cfg_point_def *)target)->unit = strdup(v->s);
     return NULL;
 }

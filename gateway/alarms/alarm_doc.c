@@ -93,6 +93,7 @@ static json_t *transition_event(const struct alarm *al, enum alarm_state from,
                            "priority", priority_name(al->priority));
     if (!ev) return NULL;
     if (by) json_object_set_new(ev, "by", json_string(by));
+    if (t == ALARM_T_SHELVED) journal_set_time(ev, "until", al->shelved_until);
     if (al->kind != ALARM_KIND_RULE)
         json_object_set_new(
             ev, "kind", json_string(al->kind == ALARM_KIND_COMM ? "comm_fault" : "sensor_silent"));
@@ -162,8 +163,37 @@ static int restore_row(void *ctx, const char *id, const char *state, const char 
     return rc;
 }
 
+/* One alarm event of the last 24 h: its shelves, for the shelving cap. */
+static int restore_shelf(void *ctx, int64_t seq, const char *json)
+{
+    (void)seq;
+    struct alarms *a = ctx;
+    json_error_t jerr;
+    json_t *ev = json_loads(json, 0, &jerr);
+    const char *id = json_string_value(json_object_get(ev, "alarm"));
+    const char *t = json_string_value(json_object_get(ev, "transition"));
+    const char *ts = json_string_value(json_object_get(ev, "ts"));
+    const char *until = json_string_value(json_object_get(ev, "until"));
+    struct alarm *al = id ? alarms_find(a, id) : NULL;
+    int64_t at = 0, end = 0;
+    if (al && t && ts && clock_parse_iso(ts, &at) == ST_OK) {
+        int n = al->n_shelf_log;
+        if (!strcmp(t, "shelved") && until && clock_parse_iso(until, &end) == ST_OK) {
+            if (n && al->shelf_log[n - 1][1] > at) al->shelf_log[n - 1][1] = at; /* replaced */
+            alarms__shelf_noted(al, at, end);
+        } else if (!strcmp(t, "unshelved") && n && al->shelf_log[n - 1][1] > at) {
+            al->shelf_log[n - 1][1] = at;
+        }
+    }
+    json_decref(ev);
+    return 0;
+}
+
 int alarms_restore(struct alarms *a, struct store *s)
 {
+    int rc =
+        store_events_since(s, "alarm", clock_wall_ms() - SHELF_CAP_WINDOW_MS, restore_shelf, a);
+    if (rc) return rc;
     /* A flood that began before the restart must still end, or the control room waits for it:
      * it is taken up again with no raises counted, so the first evaluation ends it unless raises
      * come fast again. */

@@ -39,6 +39,9 @@ struct wo_table;
 
 enum alarm_kind { ALARM_KIND_RULE, ALARM_KIND_COMM, ALARM_KIND_SILENT };
 
+#define SHELF_LOG 16 /* shelves remembered per alarm for the 24 h cap */
+#define SHELF_CAP_WINDOW_MS (24 * 3600 * 1000LL)
+
 struct alarm {
     char *id; /* owned */
     enum alarm_kind kind;
@@ -57,7 +60,9 @@ struct alarm {
     char acked_by[64];
     int64_t shelved_until; /* wall ms, while shelved */
     char shelved_by[64];
-    struct alarms *table; /* the table it belongs to (for its timers) */
+    struct alarms *table;            /* the table it belongs to (for its timers) */
+    int64_t shelf_log[SHELF_LOG][2]; /* the latest shelves: start and end (wall ms), for the cap */
+    int n_shelf_log;
 };
 
 /* The point values the alarms read: the core's point table, borrowed. */
@@ -122,7 +127,9 @@ int alarms_ack(struct alarms *a, const char *id, const char *by, int64_t now_mon
 /*
  * Shelves alarm id for for_ms (1 s to SHELVE_MAX_MS; shelving again sets a new end) on behalf of
  * `by`. Returns 0, ST_ERR_NOTFOUND, ST_ERR_INVAL (duration out of range) or ST_ERR_STATE (an
- * emergency alarm), with *why a short reason for the refusal; or a store error.
+ * emergency alarm, or one whose shelving within the last 24 h would pass commands.shelve_max,
+ * 24 h by default: shelving again and again cannot silence an alarm for good), with *why a short
+ * reason for the refusal; or a store error.
  */
 int alarms_shelve(struct alarms *a, const char *id, const char *by, int64_t for_ms,
                   int64_t now_mono, int64_t now_wall, const char **why);

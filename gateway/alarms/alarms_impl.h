@@ -29,6 +29,8 @@ int alarms__record(struct alarms *a, struct alarm *al, enum alarm_state from,
 
 /* Takes al off the shelf and queues it for a fresh evaluation (shelve.c). */
 int alarms__unshelve(struct alarms *a, struct alarm *al, const char *by, int64_t now_wall);
+/* Notes a shelf from start to end (wall ms) in al's log, for the shelving cap (shelve.c). */
+void alarms__shelf_noted(struct alarm *al, int64_t start, int64_t end);
 /* The shelf timer's function (shelve.c). */
 int alarms__shelf_due(void *ctx, int64_t now_mono, int64_t now_wall, int64_t *again);
 

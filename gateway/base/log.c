@@ -35,10 +35,19 @@ static void log_vwrite(enum log_level level, const char *fmt, va_list ap)
                      tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
                      ts.tv_nsec / 1000000, level_names[level]);
     if (n < 0) return;
-    int m = vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
+    char msg[900];
+    int m = vsnprintf(msg, sizeof(msg), fmt, ap);
     if (m < 0) return;
-    size_t len = (size_t)n + (size_t)m;
-    if (len > sizeof(line) - 2) len = sizeof(line) - 2; /* truncated: keep the newline */
+    /* A message may carry outside input (a name in a command, a topic): control characters are
+     * written as \xNN, so nobody can forge a log line with a newline or hide text. */
+    size_t len = (size_t)n, mlen = (size_t)m < sizeof(msg) ? (size_t)m : sizeof(msg) - 1;
+    for (size_t i = 0; i < mlen && len < sizeof(line) - 6; i++) {
+        unsigned char c = (unsigned char)msg[i];
+        if (c < 0x20 || c == 0x7f)
+            len += (size_t)snprintf(line + len, 5, "\\x%02x", c);
+        else
+            line[len++] = (char)c;
+    }
     line[len++] = '\n';
     /* One write per line keeps lines from different threads whole. */
     ssize_t w = write(STDERR_FILENO, line, len);

@@ -34,7 +34,8 @@ static const char usage[] =
     "  run    -c FILE [--foreground] [--log-level LEVEL]   run the gateway\n"
     "  check  -c FILE                  validate the configuration (errors as FILE:LINE: message)\n"
     "  status -c FILE                  devices, active alarms, open work orders and SLA time left\n"
-    "  ack    -c FILE ALARM_ID [--by NAME]   acknowledge an alarm through the running gateway\n"
+    "  ack    -c FILE ALARM_ID [--by NAME] [--key FILE]   acknowledge an alarm (signed with "
+    "--key)\n"
     "  watch  -c FILE [--seconds N]    print alarms, work orders and events as they are published\n"
     "  config-reference                print every configuration setting (Markdown)\n"
     "\n"
@@ -42,14 +43,15 @@ static const char usage[] =
     "  -c, --config FILE   the site configuration (see config/examples/)\n"
     "  --foreground        accepted for compatibility: steward never forks (run it under systemd)\n"
     "  --log-level LEVEL   error, warn, info (default) or debug\n"
-    "  --by NAME           who acknowledges (default: $USER)\n"
+    "  --by NAME           who acknowledges (default: $USER); with --key, the signing operator\n"
+    "  --key FILE          sign the command with this operator's key (a private file)\n"
     "  -h, --help          this text\n"
     "  --version           the version\n"
     "\n"
     "exit codes: 0 ok, 1 bad input or configuration, 2 runtime failure\n";
 
 struct opts {
-    const char *command, *config, *by, *alarm;
+    const char *command, *config, *by, *alarm, *key;
     enum log_level level;
     int seconds;
 };
@@ -76,6 +78,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
             o->seconds = (int)v;
         } else if (strcmp(a, "--by") == 0 && i + 1 < argc) {
             o->by = argv[++i];
+        } else if (strcmp(a, "--key") == 0 && i + 1 < argc) {
+            o->key = argv[++i];
         } else if (strcmp(a, "--log-level") == 0 && i + 1 < argc) {
             if (log_level_parse(argv[++i], &o->level)) {
                 fprintf(stderr, "steward: unknown log level '%s'\n", argv[i]);
@@ -149,7 +153,8 @@ static int cmd_ack(const struct config *cfg, const struct opts *o)
         return 1;
     }
     mosquitto_lib_init();
-    int code = remote_command(cfg, "ack", text, ACK_TIMEOUT_MS, stdout);
+    int code =
+        remote_command(cfg, "ack", text, by && *by ? by : "cli", o->key, ACK_TIMEOUT_MS, stdout);
     mosquitto_lib_cleanup();
     free(text);
     return code;

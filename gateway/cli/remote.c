@@ -3,12 +3,14 @@
 #include "gateway/cli/remote.h"
 #include "gateway/base/clock.h"
 #include "gateway/base/error.h"
+#include "gateway/base/jws.h"
 #include "gateway/base/mqtt_client.h"
 
 #include <jansson.h>
 #include <mosquitto.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <unistd.h>
 
 struct remote {
@@ -40,8 +42,34 @@ static void on_message(struct mosquitto *m, void *obj, const struct mosquitto_me
     json_decref(o);
 }
 
-int remote_command(const struct config *cfg, const char *verb, const char *body, int timeout_ms,
-                   FILE *out)
+/* Signs the claims o as signer with the key in key_file (adding iat and jti). Caller frees. */
+static char *sign(json_t *o, const char *signer, const char *key_file)
+{
+    unsigned char rnd[16];
+    char jti[33], err[300];
+    if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd)) {
+        fprintf(stderr, "steward: no random bytes for the command's jti\n");
+        return NULL;
+    }
+    for (int i = 0; i < 16; i++)
+        snprintf(jti + 2 * i, 3, "%02x", rnd[i]);
+    json_object_set_new(o, "iat", json_integer((json_int_t)(clock_wall_ms() / 1000)));
+    json_object_set_new(o, "jti", json_string(jti));
+    char *key = mqtt_read_secret(key_file, err, sizeof(err));
+    if (!key) {
+        fprintf(stderr, "steward: %s\n", err);
+        return NULL;
+    }
+    char *claims = json_dumps(o, JSON_COMPACT);
+    char *tok = claims ? jws_sign(signer, (const unsigned char *)key, strlen(key), claims) : NULL;
+    memset(key, 0, strlen(key));
+    free(key);
+    free(claims);
+    return tok;
+}
+
+int remote_command(const struct config *cfg, const char *verb, const char *body, const char *signer,
+                   const char *key_file, int timeout_ms, FILE *out)
 {
     const struct cfg_broker *b = &cfg->upstream;
     struct remote r = {0};
@@ -55,8 +83,9 @@ int remote_command(const struct config *cfg, const char *verb, const char *body,
     json_t *o = json_loads(body, 0, &e);
     if (!o) return 1;
     json_object_set_new(o, "req", json_string(r.req));
-    char *payload = json_dumps(o, JSON_COMPACT);
+    char *payload = key_file ? sign(o, signer, key_file) : json_dumps(o, JSON_COMPACT);
     json_decref(o);
+    if (!payload && key_file) return 2;
 
     int code = 2, rc;
     char err[300];

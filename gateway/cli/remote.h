@@ -14,10 +14,13 @@
 /*
  * Publishes the JSON object text `body` (which must not contain "req"; one is added) on
  * PREFIX/cmd/verb and waits up to timeout_ms for the result. Prints the result line to out.
- * Returns the exit code: 0 the gateway accepted it, 1 it refused it (no such alarm...), 2 no
- * answer (broker unreachable, gateway not running).
+ * With key_file (not NULL) the command is signed (jws.h) as the operator `signer` with the key in
+ * that file (a private file), and carries iat and a fresh random jti, as the gateway requires
+ * with commands.require_signature. Returns the exit code: 0 the gateway accepted it, 1 it
+ * refused it (no such alarm, not allowed...), 2 no answer (broker unreachable, gateway not
+ * running) or the key cannot be used.
  */
-int remote_command(const struct config *cfg, const char *verb, const char *body, int timeout_ms,
-                   FILE *out);
+int remote_command(const struct config *cfg, const char *verb, const char *body, const char *signer,
+                   const char *key_file, int timeout_ms, FILE *out);
 
 #endif

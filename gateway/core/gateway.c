@@ -6,9 +6,11 @@
 #include "gateway/base/version.h"
 #include "gateway/core/points.h"
 #include "gateway/core/samples.h"
+#include "gateway/store/lock.h"
 #include "gateway/store/store.h"
 #include "gateway/uplink/mqtt_link.h"
 
+#include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -156,6 +158,17 @@ static int open_links(struct gateway *g)
 int gateway_open(struct gateway *g, const struct config *cfg)
 {
     g->cfg = cfg;
+    pid_t holder;
+    if ((g->lock_fd = store_lock(cfg->storage.path, &holder)) < 0) {
+        g->lock_holder = holder;
+        if (holder >= 0) {
+            log_msg(LOG_ERROR, "core: another steward (PID %ld) is running on %s", (long)holder,
+                    cfg->storage.path);
+            return ST_ERR_STATE;
+        }
+        log_msg(LOG_ERROR, "core: cannot lock %s.lock: %s", cfg->storage.path, strerror(errno));
+        return ST_ERR_IO;
+    }
     if (!(g->timers = timers_new())) return ST_ERR_NOMEM;
     int rc = store_open(cfg->storage.path, 0, &g->store);
     if (rc) return rc;
@@ -168,7 +181,8 @@ int gateway_open(struct gateway *g, const struct config *cfg)
     wo_init(&g->wos, cfg, &g->journal, g->timers);
     struct alarm_inputs in = {g->pts->value, g->pts->quality, g->pts->n};
     if ((rc = alarms_init(&g->alarms, cfg, in, &g->journal, &g->wos, g->timers))) return rc;
-    g->cmds = (struct commands){&g->alarms, &g->wos, &g->journal, 0};
+    g->cmds = (struct commands){.alarms = &g->alarms, .wos = &g->wos, .journal = &g->journal};
+    if ((rc = authority_init(&g->cmds.auth, cfg, g->store, &g->journal))) return rc;
     if ((rc = wo_restore(&g->wos, g->store)) || (rc = alarms_restore(&g->alarms, g->store)))
         return rc;
     if ((rc = maintenance_init(&g->maint, cfg, &g->wos, &g->journal, g->store, g->timers,
@@ -200,6 +214,7 @@ void gateway_close(struct gateway *g)
     inbox_clear(&g->inbox);
     queue_free(g->queue);
     g->queue = NULL;
+    authority_cleanup(&g->cmds.auth);
     alarms_cleanup(&g->alarms);
     maintenance_cleanup(&g->maint);
     wo_cleanup(&g->wos);
@@ -215,4 +230,6 @@ void gateway_close(struct gateway *g)
     g->adapters = NULL;
     g->ops = NULL;
     g->device_ok = NULL;
+    store_unlock(g->lock_fd); /* last: the database is closed */
+    g->lock_fd = -1;
 }

@@ -50,11 +50,15 @@ struct gateway {
     struct timer trim;                 /* keeps the store within storage.max_size */
     struct timer store_retry;          /* wakes the loop when a held commit is due again */
     struct timer up_tick, sensor_tick; /* keepalives and reconnects of the links */
-    int failed; /* a change could not even be recorded: stop, let the supervisor restart us */
+    int failed;       /* a change could not even be recorded: stop, let the supervisor restart us */
+    int lock_fd;      /* the database's lock (store/lock.h), -1 when not held */
+    long lock_holder; /* when another gateway holds it: its PID (gateway_open returned ST_ERR_STATE)
+                       */
 };
 
 /* Assembles the gateway for cfg (borrowed) into g (zeroed by the caller). Returns 0 or an
- * st_err (logged); call gateway_close either way. */
+ * st_err (logged): ST_ERR_STATE when another gateway runs on the same database (its PID in
+ * g->lock_holder). Call gateway_close either way. */
 int gateway_open(struct gateway *g, const struct config *cfg);
 /* Stops the adapters, commits what is pending (unless a change failed), says offline, frees. */
 void gateway_close(struct gateway *g);

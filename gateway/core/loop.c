@@ -118,6 +118,7 @@ int loop_run(const struct config *cfg)
 {
     struct gateway g;
     memset(&g, 0, sizeof(g));
+    g.lock_fd = -1;
     sigset_t block, unblocked;
     sigemptyset(&block);
     sigaddset(&block, SIGINT);
@@ -142,7 +143,7 @@ int loop_run(const struct config *cfg)
     if (rc) {
         log_msg(LOG_ERROR, "core: cannot start: %s", st_strerror(rc));
         gateway_close(&g);
-        return 2;
+        return rc == ST_ERR_STATE ? 1 : 2; /* another gateway runs: a usage error, not a crash */
     }
     log_msg(LOG_INFO,
             "core: steward %s running for site %s (%zu points, %zu alarms, %zu open work orders)",

@@ -82,6 +82,12 @@ int journal_device(struct journal *j, const char *id, const char *quality, int64
     return store_device_put(j->store, id, quality, since_ms);
 }
 
+int journal_jti(struct journal *j, const char *jti, int64_t seen_ms, int64_t forget_before)
+{
+    int rc = store_jti_expire(j->store, forget_before);
+    return rc ? rc : store_jti_put(j->store, jti, seen_ms);
+}
+
 void journal_set_time(json_t *obj, const char *key, int64_t wall_ms)
 {
     char buf[CLOCK_ISO_LEN];

@@ -55,9 +55,12 @@ int journal_record(struct journal *j, const struct journal_change *c);
 /* Records an event alone: journal_record with only event_type and event. */
 int journal_event(struct journal *j, const char *type, json_t *event);
 
-/* A named mark (store_mark_put) and a device's communication state (store_device_put). */
+/* A named mark (store_mark_put), a device's communication state (store_device_put), and a signed
+ * command's jti (store_jti_put): writes that publish nothing. */
 int journal_mark(struct journal *j, const char *name, int64_t value);
 int journal_device(struct journal *j, const char *id, const char *quality, int64_t since_ms);
+/* journal_jti also forgets the jtis seen before forget_before (they are outside the window). */
+int journal_jti(struct journal *j, const char *jti, int64_t seen_ms, int64_t forget_before);
 
 /* Sets obj[key] to the ISO-8601 form of wall_ms (or null when wall_ms is 0). */
 void journal_set_time(json_t *obj, const char *key, int64_t wall_ms);

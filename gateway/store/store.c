@@ -35,7 +35,8 @@ static const char schema_v2[] =
     "CREATE TABLE IF NOT EXISTS events(seq INTEGER PRIMARY KEY, type TEXT NOT NULL,"
     "  json TEXT NOT NULL, ts_ms INTEGER NOT NULL);"
     "CREATE TABLE IF NOT EXISTS devices(id TEXT PRIMARY KEY, quality TEXT NOT NULL,"
-    "  since_ms INTEGER NOT NULL) WITHOUT ROWID;";
+    "  since_ms INTEGER NOT NULL) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS jti(id TEXT PRIMARY KEY, seen_ms INTEGER NOT NULL) WITHOUT ROWID;";
 
 /* Version 1 -> 2: the same rows in the tables of version 2. */
 static const char migrate_v1_v2[] =
@@ -82,6 +83,12 @@ const char *const store_stmt_sql[S_COUNT] = {
                      "(SELECT page_size FROM pragma_page_size())",
     [S_DEVICE_PUT] = "INSERT OR REPLACE INTO devices(id, quality, since_ms) VALUES(?,?,?)",
     [S_DEVICE_EACH] = "SELECT id, quality, since_ms FROM devices ORDER BY id",
+    [S_JTI_GET] = "SELECT 1 FROM jti WHERE id = ?",
+    [S_JTI_PUT] = "INSERT OR REPLACE INTO jti(id, seen_ms) VALUES(?, ?)",
+    [S_JTI_EXPIRE] = "DELETE FROM jti WHERE seen_ms < ?",
+    /* No index on ts_ms (one more page per event): read once at start, a scan is affordable. */
+    [S_EVENTS_SINCE] =
+        "SELECT seq, type, json FROM events WHERE ts_ms >= ? AND type = ? ORDER BY seq",
 };
 
 const char *const store_counter_name[C_COUNT] = {"seq", "wo_number"};
@@ -349,6 +356,34 @@ int store_wo_get(struct store *s, const char *id, char **json)
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
     return ret;
+}
+
+int store_jti_seen(struct store *s, const char *jti, int *seen)
+{
+    sqlite3_stmt *st = s->st[S_JTI_GET];
+    sqlite3_bind_text(st, 1, jti, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    *seen = rc == SQLITE_ROW;
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? ST_OK : store_db_fail(s, "reading a jti");
+}
+
+int store_events_since(struct store *s, const char *type, int64_t since_ms, store_event_fn fn,
+                       void *ctx)
+{
+    sqlite3_stmt *st = s->st[S_EVENTS_SINCE];
+    sqlite3_bind_int64(st, 1, since_ms);
+    sqlite3_bind_text(st, 2, type, -1, SQLITE_STATIC);
+    int rc, ret = 0;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        ret = fn(ctx, sqlite3_column_int64(st, 0), (const char *)sqlite3_column_text(st, 2));
+        if (ret) break;
+    }
+    int failed = rc != SQLITE_ROW && rc != SQLITE_DONE;
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return failed ? store_db_fail(s, "reading events") : ret;
 }
 
 int store_device_each(struct store *s, store_row_fn fn, void *ctx)

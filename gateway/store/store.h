@@ -135,6 +135,17 @@ int store_event_add(struct store *s, int64_t seq, const char *type, const char *
  * ST_ERR_NOTFOUND if none. */
 int store_event_last(struct store *s, const char *type, char **json);
 
+/* Calls fn(ctx, seq, json) for every committed event of this type since since_ms (wall), in seq
+ * order; stops early and returns fn's value if it returns non-zero. */
+typedef int (*store_event_fn)(void *ctx, int64_t seq, const char *json);
+int store_events_since(struct store *s, const char *type, int64_t since_ms, store_event_fn fn,
+                       void *ctx);
+
+/* ---- signed commands: each jti is accepted once (remembered for the acceptance window) ---- */
+int store_jti_seen(struct store *s, const char *jti, int *seen); /* committed or in the group */
+int store_jti_put(struct store *s, const char *jti, int64_t seen_ms);
+int store_jti_expire(struct store *s, int64_t before_ms); /* forgets those seen before */
+
 /* ---- devices: last known communication quality, for `steward status` ---- */
 int store_device_put(struct store *s, const char *id, const char *quality, int64_t since_ms);
 int store_device_each(struct store *s, store_row_fn fn, void *ctx); /* json = since, ISO */

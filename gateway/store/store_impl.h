@@ -30,6 +30,10 @@ enum stmt_id {
     S_USED_PAGES,
     S_DEVICE_PUT,
     S_DEVICE_EACH,
+    S_JTI_GET,
+    S_JTI_PUT,
+    S_JTI_EXPIRE,
+    S_EVENTS_SINCE,
     S_COUNT
 };
 
@@ -49,7 +53,9 @@ enum op_kind {
     OP_EVENT_ADD,
     OP_DEVICE_PUT,
     OP_TRIM_EVENTS, /* the n oldest events */
-    OP_TRIM_WOS     /* the n closed or cancelled work orders updated longest ago */
+    OP_TRIM_WOS,    /* the n closed or cancelled work orders updated longest ago */
+    OP_JTI_PUT,     /* a signed command's jti, seen at n */
+    OP_JTI_EXPIRE   /* the jtis seen before n */
 };
 
 struct op {

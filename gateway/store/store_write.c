@@ -62,6 +62,8 @@ static int op_exec(struct store *s, const struct op *o)
         [OP_DEVICE_PUT] = "recording a device state",
         [OP_TRIM_EVENTS] = "removing old events",
         [OP_TRIM_WOS] = "removing old closed work orders",
+        [OP_JTI_PUT] = "recording a signed command's jti",
+        [OP_JTI_EXPIRE] = "forgetting old jtis",
     };
     sqlite3_stmt *st = NULL;
     switch (o->kind) {
@@ -107,6 +109,15 @@ static int op_exec(struct store *s, const struct op *o)
         sqlite3_bind_text(st, 2, o->t[0], -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 3, o->t[1], -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 4, o->at_ms);
+        break;
+    case OP_JTI_PUT: /* jti, seen_ms */
+        st = s->st[S_JTI_PUT];
+        sqlite3_bind_text(st, 1, o->t[0], -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, o->n);
+        break;
+    case OP_JTI_EXPIRE: /* before */
+        st = s->st[S_JTI_EXPIRE];
+        sqlite3_bind_int64(st, 1, o->n);
         break;
     case OP_DEVICE_PUT: /* id, quality, since_ms */
         st = s->st[S_DEVICE_PUT];
@@ -376,6 +387,19 @@ int store_device_put(struct store *s, const char *id, const char *quality, int64
     struct op o = {.kind = OP_DEVICE_PUT, .n = since_ms};
     int rc;
     if ((rc = op_text(&o, 0, id)) || (rc = op_text(&o, 1, quality))) return rc;
+    return write_op(s, &o);
+}
+
+int store_jti_put(struct store *s, const char *jti, int64_t seen_ms)
+{
+    struct op o = {.kind = OP_JTI_PUT, .n = seen_ms};
+    int rc = op_text(&o, 0, jti);
+    return rc ? rc : write_op(s, &o);
+}
+
+int store_jti_expire(struct store *s, int64_t before_ms)
+{
+    struct op o = {.kind = OP_JTI_EXPIRE, .n = before_ms};
     return write_op(s, &o);
 }
 

@@ -2,9 +2,10 @@
 #include "gateway/uplink/commands.h"
 #include "config/duration.h"
 #include "gateway/alarms/alarms.h"
+#include "gateway/base/clock.h"
 #include "gateway/base/error.h"
+#include "gateway/base/jws.h"
 #include "gateway/store/journal.h"
-#include "gateway/base/log.h"
 #include "gateway/work/workorders.h"
 
 #include <jansson.h>
@@ -22,23 +23,47 @@ static const char *field(const json_t *o, const char *key, int *bad)
     return json_string_value(v);
 }
 
+/*
+ * Answers on P/cmd/result and records the command as an event, in one change of the journal.
+ * what_key/what name its object ("alarm": ID); the sender's `by` (who it claims, or the signer)
+ * is part of both.
+ */
 static int reply(struct commands *c, const char *verb, const json_t *req, int ok, const char *error,
                  const char *what_key, const char *what)
 {
     json_t *r = json_pack("{s:s, s:b}", "cmd", verb, "ok", ok);
-    if (!r) return ST_ERR_NOMEM;
+    json_t *ev = json_pack("{s:s, s:b}", "cmd", verb, "ok", ok);
+    if (!r || !ev) {
+        json_decref(r);
+        json_decref(ev);
+        return ST_ERR_NOMEM;
+    }
     json_object_set_new(r, "error", error ? json_string(error) : json_null());
+    json_object_set_new(ev, "error", error ? json_string(error) : json_null());
     json_t *rq = req ? json_object_get(req, "req") : NULL;
     if (rq && json_is_string(rq) && json_string_length(rq) <= CMD_FIELD_MAX)
         json_object_set(r, "req", rq);
-    if (what_key && what) json_object_set_new(r, what_key, json_string(what));
+    json_t *by = req ? json_object_get(req, "by") : NULL;
+    if (by && json_is_string(by) && json_string_length(by) <= CMD_FIELD_MAX) {
+        json_object_set(r, "by", by);
+        json_object_set(ev, "by", by);
+    }
+    if (what_key && what) {
+        json_object_set_new(r, what_key, json_string(what));
+        json_object_set_new(ev, what_key, json_string(what));
+    }
     if (!ok) {
         c->rejected++;
-        log_msg(LOG_WARN, "cmd/%s refused: %s", verb, error);
+        /* The reason and the name are ours or bounded; the log escapes control characters. */
+        log_complain(&c->refusals, clock_mono_ms(), LOG_WARN, "cmd/%s refused%s%s: %s", verb,
+                     json_is_string(by) ? " for " : "",
+                     json_is_string(by) ? json_string_value(by) : "", error);
     }
-    struct journal_change ch = {.topic = "cmd/result", .doc = r};
+    struct journal_change ch = {
+        .topic = "cmd/result", .doc = r, .event_type = "command", .event = ev};
     int rc = journal_record(c->journal, &ch);
     json_decref(r);
+    json_decref(ev);
     return rc;
 }
 
@@ -52,13 +77,24 @@ static int outcome(struct commands *c, const char *verb, const json_t *o, int rc
     return rc ? rc : reply(c, verb, o, 1, NULL, key, value);
 }
 
+/* Refused unless `by` may give a command needing role; 1 when refused (answered in *rc). */
+static int refused(struct commands *c, const char *verb, const json_t *o, const char *by,
+                   unsigned role, const char *key, const char *value, int *rc)
+{
+    const char *why = NULL;
+    if (authority_allows(&c->auth, by, role, &why)) return 0;
+    *rc = reply(c, verb, o, 0, why, key, value);
+    return 1;
+}
+
 static int cmd_ack(struct commands *c, const json_t *o, int64_t now_mono, int64_t now_wall)
 {
-    int bad = 0;
+    int bad = 0, rc;
     const char *alarm = field(o, "alarm", &bad), *by = field(o, "by", &bad);
     if (bad || !alarm)
         return reply(c, "ack", o, 0, "expected {\"alarm\": ID, \"by\": NAME}", NULL, NULL);
-    int rc = alarms_ack(c->alarms, alarm, by, now_mono, now_wall);
+    if (refused(c, "ack", o, by, ROLE_ACK, "alarm", alarm, &rc)) return rc;
+    rc = alarms_ack(c->alarms, alarm, by, now_mono, now_wall);
     return outcome(c, "ack", o, rc,
                    rc == ST_ERR_NOTFOUND ? "no such alarm" : "nothing to acknowledge", "alarm",
                    alarm);
@@ -66,7 +102,7 @@ static int cmd_ack(struct commands *c, const json_t *o, int64_t now_mono, int64_
 
 static int cmd_workorder(struct commands *c, const json_t *o, int64_t now_wall)
 {
-    int bad = 0;
+    int bad = 0, rc;
     const char *id = field(o, "id", &bad), *status = field(o, "status", &bad);
     const char *by = field(o, "by", &bad);
     json_t *n = json_object_get(o, "note");
@@ -79,14 +115,19 @@ static int cmd_workorder(struct commands *c, const json_t *o, int64_t now_wall)
         return reply(c, "workorder", o, 0,
                      "expected {\"id\": WO_ID, \"status\": STATUS, \"by\": NAME, \"note\": TEXT}",
                      NULL, NULL);
+    /* Cancelling an emergency order takes the cancel role: it stops the SLA clock of a fire. */
+    struct workorder *w = wo_find(c->wos, id);
+    unsigned role = ROLE_WORKORDER;
+    if (w && w->priority == PRIO_EMERGENCY && strcmp(status, "cancelled") == 0) role |= ROLE_CANCEL;
+    if (refused(c, "workorder", o, by, role, "id", id, &rc)) return rc;
     const char *why = NULL;
-    int rc = wo_set_status(c->wos, id, status, by, note, now_wall, &why);
+    rc = wo_set_status(c->wos, id, status, by, note, now_wall, &why);
     return outcome(c, "workorder", o, rc, why, "id", id);
 }
 
 static int cmd_shelve(struct commands *c, const json_t *o, int64_t now_mono, int64_t now_wall)
 {
-    int bad = 0;
+    int bad = 0, rc;
     const char *alarm = field(o, "alarm", &bad), *dur = field(o, "for", &bad);
     const char *by = field(o, "by", &bad);
     int64_t for_ms = 0;
@@ -94,20 +135,68 @@ static int cmd_shelve(struct commands *c, const json_t *o, int64_t now_mono, int
         return reply(c, "shelve", o, 0,
                      "expected {\"alarm\": ID, \"for\": DURATION (\"30m\"), \"by\": NAME}", NULL,
                      NULL);
+    if (refused(c, "shelve", o, by, ROLE_SHELVE, "alarm", alarm, &rc)) return rc;
     const char *why = NULL;
-    int rc = alarms_shelve(c->alarms, alarm, by, for_ms, now_mono, now_wall, &why);
+    rc = alarms_shelve(c->alarms, alarm, by, for_ms, now_mono, now_wall, &why);
     return outcome(c, "shelve", o, rc, why, "alarm", alarm);
 }
 
 static int cmd_unshelve(struct commands *c, const json_t *o, int64_t now_mono, int64_t now_wall)
 {
-    int bad = 0;
+    int bad = 0, rc;
     const char *alarm = field(o, "alarm", &bad), *by = field(o, "by", &bad);
     if (bad || !alarm)
         return reply(c, "unshelve", o, 0, "expected {\"alarm\": ID, \"by\": NAME}", NULL, NULL);
-    int rc = alarms_unshelve(c->alarms, alarm, by, now_mono, now_wall);
+    if (refused(c, "unshelve", o, by, ROLE_SHELVE, "alarm", alarm, &rc)) return rc;
+    rc = alarms_unshelve(c->alarms, alarm, by, now_mono, now_wall);
     return outcome(c, "unshelve", o, rc, rc == ST_ERR_NOTFOUND ? "no such alarm" : "not shelved",
                    "alarm", alarm);
+}
+
+/* A refused command's fields as far as they can be read (a JSON object, or a token's claims),
+ * only to echo its "req"; NULL when there are none. */
+static json_t *unverified_fields(const void *payload, size_t len)
+{
+    json_error_t e;
+    json_t *o = json_loadb(payload, len, 0, &e), *req = NULL;
+    struct jws j;
+    const char *why;
+    if (!json_is_object(o) && jws_open(payload, len, &j, &why) == 0) {
+        json_decref(o);
+        o = json_loadb(j.claims, j.claims_len, 0, &e);
+        jws_close(&j);
+    }
+    json_t *r = json_object_get(o, "req");
+    if (json_is_string(r)) req = json_pack("{s:O}", "req", r);
+    json_decref(o);
+    return req;
+}
+
+/* The command's fields: the JSON object, or a signed command's verified claims with `by` its
+ * signer. Returns the object (caller decrefs), or NULL after answering why not (*rc). */
+static json_t *open_command(struct commands *c, const char *verb, const void *payload, size_t len,
+                            int64_t now_wall, int *rc)
+{
+    json_t *o = NULL;
+    if (authority_signed(&c->auth)) {
+        const char *by = NULL, *why = NULL;
+        *rc = authority_open(&c->auth, payload, len, now_wall, &o, &by, &why);
+        if (*rc == ST_ERR_INVAL) {
+            /* Refused; its "req" (even unverified) still lets the sender match the answer. */
+            json_t *req = unverified_fields(payload, len);
+            *rc = reply(c, verb, req, 0, why, NULL, NULL);
+            json_decref(req);
+        }
+        if (!o) return NULL;
+        json_object_set_new(o, "by", json_string(by)); /* the signer, whatever the claims say */
+        return o;
+    }
+    json_error_t jerr;
+    o = json_loadb(payload, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (o && json_is_object(o)) return o;
+    json_decref(o);
+    *rc = reply(c, verb, NULL, 0, "payload is not a JSON object", NULL, NULL);
+    return NULL;
 }
 
 int commands_handle(struct commands *c, const char *verb, const void *payload, size_t len,
@@ -121,12 +210,10 @@ int commands_handle(struct commands *c, const char *verb, const void *payload, s
         if (strcmp(verb, verbs[i]) == 0) name = verbs[i];
     verb = name;
     if (len > CMD_PAYLOAD_MAX) return reply(c, verb, NULL, 0, "payload too large", NULL, NULL);
-    json_error_t jerr;
-    json_t *o = json_loadb(payload, len, JSON_REJECT_DUPLICATES, &jerr);
-    int rc;
-    if (!o || !json_is_object(o))
-        rc = reply(c, verb, NULL, 0, "payload is not a JSON object", NULL, NULL);
-    else if (strcmp(verb, "ack") == 0)
+    int rc = ST_OK;
+    json_t *o = open_command(c, verb, payload, len, now_wall, &rc);
+    if (!o) return rc;
+    if (strcmp(verb, "ack") == 0)
         rc = cmd_ack(c, o, now_mono, now_wall);
     else if (strcmp(verb, "workorder") == 0)
         rc = cmd_workorder(c, o, now_wall);

@@ -6,13 +6,18 @@
  *   P/cmd/unshelve  {"alarm":"ID","by":"NAME"}
  * Every command may carry "req" (a string the sender chooses); the answer on P/cmd/result is
  * {"cmd","ok","error","req",...} so a sender can match it. Payloads are bounded and validated:
- * a malformed one is answered with ok=false, counted, and changes nothing.
+ * a malformed one is answered with ok=false, counted, and changes nothing. Who may give which
+ * command, and signed commands, are authority.h's. Every command, accepted or refused, is also
+ * a `command` event with its reason; refusals are logged, throttled.
  */
 #ifndef STEWARD_COMMANDS_H
 #define STEWARD_COMMANDS_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "gateway/base/log.h"
+#include "gateway/uplink/authority.h"
 
 struct alarms;
 struct journal;
@@ -25,7 +30,9 @@ struct commands {
     struct alarms *alarms;
     struct wo_table *wos;
     struct journal *journal;
-    uint64_t rejected; /* malformed or refused commands */
+    uint64_t rejected;     /* malformed or refused commands */
+    struct authority auth; /* zeroed: anyone may, nothing is signed (tests) */
+    struct log_complain refusals;
 };
 
 /*

@@ -12,9 +12,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
-#define BACKOFF_MIN_MS 1000
-#define BACKOFF_MAX_MS 30000
+/* Reconnecting for an alarm system: an emergency order must not wait out a long back-off after
+ * the broker is back. 0.5 s doubling, capped at 5 s; each wait is drawn between half and all of
+ * it (jitter), so a fleet of gateways does not reconnect in lockstep after a broker restart. */
+#define BACKOFF_MIN_MS 500
+#define BACKOFF_MAX_MS 5000
 #define READ_BUDGET_MS 5         /* one call of mqtt_link_io reads for at most this long... */
 #define MAX_READS_PER_IO 1024    /* ...and at most this many packets (PUBACKs included) */
 #define CONNECT_TIMEOUT_MS 10000 /* a broker that never answers CONNECT (a black-holed route) */
@@ -34,8 +38,34 @@ struct mqtt_link {
     int64_t attempt_at; /* monotonic time the current attempt began */
     int64_t backoff_ms;
     struct log_complain complain;
-    int received; /* messages delivered to on_message during the current mqtt_link_io */
+    int received;  /* messages delivered to on_message during the current mqtt_link_io */
+    int last_rc;   /* why libmosquitto dropped the connection (its disconnect callback) */
+    int refused;   /* the broker's CONNACK code when it refused the connection, or 0 */
+    unsigned seed; /* for the jitter */
 };
+
+/* A dropped link's reason, in words an operator can act on (libmosquitto 2.0.11's own
+ * mosquitto_strerror says "Unknown error." for a keepalive timeout). */
+static const char *link_reason(int rc, int err)
+{
+    switch (rc) {
+    case MOSQ_ERR_KEEPALIVE:
+        return "keepalive timeout: the broker stopped answering (a silent network or broker)";
+    case MOSQ_ERR_CONN_LOST: return "connection lost";
+    case MOSQ_ERR_NO_CONN: return "connection closed";
+    case MOSQ_ERR_TLS:
+    case MOSQ_ERR_TLS_HANDSHAKE: return "TLS error (certificate, key or handshake)";
+    case MOSQ_ERR_AUTH:
+    case MOSQ_ERR_CONN_REFUSED: return "refused by the broker (credentials or ACL)";
+    case MOSQ_ERR_PROTOCOL:
+    case MOSQ_ERR_MALFORMED_PACKET: return "protocol error from the broker";
+    case MOSQ_ERR_EAI:
+    case MOSQ_ERR_LOOKUP: return "host name lookup failed";
+    case MOSQ_ERR_ERRNO: return strerror(err);
+    case MOSQ_ERR_NOMEM: return "out of memory";
+    }
+    return mosquitto_strerror(rc);
+}
 
 static void link_drop(struct mqtt_link *l, int64_t now_mono, const char *why)
 {
@@ -47,9 +77,10 @@ static void link_drop(struct mqtt_link *l, int64_t now_mono, const char *why)
     l->connected = 0;
     l->backoff_ms = l->backoff_ms ? l->backoff_ms * 2 : BACKOFF_MIN_MS;
     if (l->backoff_ms > BACKOFF_MAX_MS) l->backoff_ms = BACKOFF_MAX_MS;
-    l->retry_at = now_mono + l->backoff_ms;
+    int64_t wait = l->backoff_ms / 2 + (int64_t)(rand_r(&l->seed) % (l->backoff_ms / 2 + 1));
+    l->retry_at = now_mono + wait;
     log_complain(&l->complain, now_mono, LOG_WARN, "mqtt[%s]: %s:%d %s; retrying in %lld ms",
-                 l->name, l->b->host, l->b->port, why, (long long)l->backoff_ms);
+                 l->name, l->b->host, l->b->port, why, (long long)wait);
     if (was && l->cb.on_disconnect) l->cb.on_disconnect(l->cb.ctx);
 }
 
@@ -61,8 +92,11 @@ static void on_connect_cb(struct mosquitto *m, void *obj, int rc)
         /* Refused (bad credentials, ...): the next tick sees it and retries with back-off. */
         log_msg(LOG_ERROR, "mqtt[%s]: connection refused: %s", l->name,
                 mosquitto_connack_string(rc));
+        l->refused = rc;
         return;
     }
+    l->refused = 0;
+    l->last_rc = 0;
     l->connected = 1;
     l->backoff_ms = 0;
     if (l->complain.active)
@@ -71,6 +105,12 @@ static void on_connect_cb(struct mosquitto *m, void *obj, int rc)
     else
         log_msg(LOG_INFO, "mqtt[%s]: connected to %s:%d", l->name, l->b->host, l->b->port);
     if (l->cb.on_connect) l->cb.on_connect(l->cb.ctx);
+}
+
+static void on_disconnect_cb(struct mosquitto *m, void *obj, int rc)
+{
+    (void)m;
+    ((struct mqtt_link *)obj)->last_rc = rc;
 }
 
 static void on_message_cb(struct mosquitto *m, void *obj, const struct mosquitto_message *msg)
@@ -124,6 +164,7 @@ static struct mosquitto *link_instance(struct mqtt_link *l)
         return NULL;
     }
     mosquitto_connect_callback_set(m, on_connect_cb);
+    mosquitto_disconnect_callback_set(m, on_disconnect_cb);
     mosquitto_message_callback_set(m, on_message_cb);
     mosquitto_publish_callback_set(m, on_publish_cb);
     mosquitto_log_callback_set(m, on_log_cb);
@@ -138,6 +179,7 @@ struct mqtt_link *mqtt_link_new(const struct cfg_broker *b, const char *client_i
     if (!l) return NULL;
     l->b = b;
     l->max_inflight = max_inflight;
+    l->seed = (unsigned)getpid() ^ (unsigned)clock_wall_ms();
     l->cb = *cb;
     snprintf(l->name, sizeof(l->name), "%s", log_name);
     l->client_id = strdup(client_id);
@@ -205,7 +247,7 @@ void mqtt_link_io(struct mqtt_link *l, short revents)
     }
     if (rc == MOSQ_ERR_SUCCESS && l->mosq && (revents & POLLOUT))
         rc = mosquitto_loop_write(l->mosq, 1);
-    if (rc != MOSQ_ERR_SUCCESS) link_drop(l, clock_mono_ms(), mosquitto_strerror(rc));
+    if (rc != MOSQ_ERR_SUCCESS) link_drop(l, clock_mono_ms(), link_reason(rc, errno));
 }
 
 int64_t mqtt_link_tick(struct mqtt_link *l, int64_t now_mono)
@@ -221,7 +263,7 @@ int64_t mqtt_link_tick(struct mqtt_link *l, int64_t now_mono)
         int rc =
             mosquitto_connect_async(l->mosq, l->b->host, l->b->port, keepalive < 5 ? 5 : keepalive);
         if (rc != MOSQ_ERR_SUCCESS) {
-            link_drop(l, now_mono, rc == MOSQ_ERR_ERRNO ? strerror(errno) : mosquitto_strerror(rc));
+            link_drop(l, now_mono, link_reason(rc, errno));
             return l->retry_at;
         }
         l->attempt_at = now_mono;
@@ -235,7 +277,12 @@ int64_t mqtt_link_tick(struct mqtt_link *l, int64_t now_mono)
     /* A CONNACK refusal leaves the socket open but never connected: give up after a while. */
     if (rc == MOSQ_ERR_SUCCESS && mosquitto_socket(l->mosq) < 0) rc = MOSQ_ERR_NO_CONN;
     if (rc != MOSQ_ERR_SUCCESS) {
-        link_drop(l, now_mono, mosquitto_strerror(rc));
+        /* libmosquitto closed the socket itself: its disconnect callback said why. */
+        if (l->refused)
+            rc = MOSQ_ERR_CONN_REFUSED;
+        else if (l->last_rc && l->last_rc != MOSQ_ERR_SUCCESS)
+            rc = l->last_rc;
+        link_drop(l, now_mono, link_reason(rc, errno));
         return l->retry_at;
     }
     return now_mono + 1000;

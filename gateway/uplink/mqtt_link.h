@@ -6,9 +6,10 @@
  * inside those calls, on the core thread.
  *
  * On any connection loss the libmosquitto instance is destroyed and a fresh one created for the
- * next attempt (back-off 1 s doubling to 30 s): the library's in-memory queue of unacknowledged
- * messages is dropped on purpose, because the store's outbox, not the library, is what holds
- * every alarm until its PUBACK (DESIGN.md section 1).
+ * next attempt (back-off 0.5 s doubling to 5 s at most, with jitter; the reason logged in words):
+ * the library's in-memory queue of unacknowledged messages is dropped on purpose, because the
+ * store's outbox, not the library, is what holds every alarm until its PUBACK (DESIGN.md section
+ * 1).
  *
  * TCP_NODELAY is always set: without it a QoS1 exchange waits ~40 ms on delayed ACKs.
  */

@@ -49,12 +49,22 @@ int64_t site_next_due_wall(struct site *s)
 
 struct site *site_new(void)
 {
+    return site_new_config("config/examples/demo.cfg");
+}
+
+struct site *site_new_config(const char *path)
+{
     struct site *s = calloc(1, sizeof(*s));
     assert_non_null(s);
     snprintf(s->dir, sizeof(s->dir), "/tmp/steward-site-XXXXXX");
     assert_non_null(mkdtemp(s->dir));
     snprintf(s->db, sizeof(s->db), "%s/site.db", s->dir);
-    assert_int_equal(config_load("config/examples/demo.cfg", &s->cfg, NULL), ST_OK);
+    struct config_diag d = {0};
+    int rc = config_load(path, &s->cfg, &d);
+    for (size_t i = 0; i < d.n; i++)
+        print_message("%s\n", d.msgs[i]);
+    config_diag_free(&d);
+    assert_int_equal(rc, ST_OK);
     site_open(s);
     return s;
 }

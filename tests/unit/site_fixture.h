@@ -28,6 +28,8 @@ struct site {
 /* Loads the demo configuration and opens everything on a new database (fails the test on
  * error). Free with site_free. */
 struct site *site_new(void);
+/* The same for another configuration file (path relative to the repository root). */
+struct site *site_new_config(const char *path);
 /* Closes the store and the tables, as a stop does, and opens them again from the database,
  * as a restart does. */
 void site_restart(struct site *s);

@@ -240,7 +240,7 @@ static void test_mutated_commands_are_all_answered(void **st)
     (void)st;
     clock_set_fake(1795356191208LL);
     struct site *s = site_new();
-    struct commands c = {&s->al, &s->wos, &s->j, 0};
+    struct commands c = {.alarms = &s->al, .wos = &s->wos, .journal = &s->j};
     int leak = config_point_find(s->cfg, "leak_pump");
     assert_true(leak >= 0);
     points_set(s->pts, leak, 1, 0, clock_wall_ms());
