@@ -1,7 +1,7 @@
 # Steward: one Makefile, pkg-config for every library, objects out of tree in build/.
 # Targets: deps all test demo asan lint bench clean install (see README.md).
 
-PKGS     := libmodbus libmosquitto sqlite3 libconfig jansson libcrypto
+PKGS     := libmodbus libmosquitto sqlite3 libconfig jansson libcrypto libsystemd
 BUILD    ?= build
 CC       ?= cc
 PREFIX   ?= /usr/local
@@ -49,7 +49,7 @@ all: $(PROGS)
 # Debian packages the build, the tests and the demo need. Run as root on a fresh Debian 12.
 DEB_PKGS := build-essential pkg-config libmodbus-dev libmosquitto-dev mosquitto mosquitto-clients \
             libsqlite3-dev sqlite3 libconfig-dev libjansson-dev libcmocka-dev libssl-dev openssl tzdata \
-            cppcheck clang-format devscripts
+            libsystemd-dev systemd cppcheck clang-format devscripts
 deps:
 	apt-get update
 	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(DEB_PKGS)
@@ -96,7 +96,8 @@ test: have-deps
 	@$(MAKE) --no-print-directory run-tests
 
 run-tests: $(PROGS) $(UNIT_BIN) $(INT_BIN)
-	@BUILD=$(BUILD) scripts/run-tests.sh $(UNIT_BIN) $(INT_BIN) tests/lint/test_check_layers.sh
+	@BUILD=$(BUILD) scripts/run-tests.sh $(UNIT_BIN) $(INT_BIN) tests/lint/test_check_layers.sh \
+	    tests/install/test_install.sh
 
 unit: $(UNIT_BIN)
 	@BUILD=$(BUILD) scripts/run-tests.sh $(UNIT_BIN)
@@ -129,9 +130,33 @@ lint: $(PROGS)
 bench: $(PROGS) $(BENCH_BIN)
 	@for b in $(BENCH_BIN); do echo "=== $$b"; $$b || exit 1; done
 
+# make install [PREFIX=/usr/local] [DESTDIR=...]: the programs, their man pages, the example
+# configuration as SYSCONFDIR/steward/steward.cfg (kept if one is there already), the device
+# profiles and the dashboard when present, the systemd unit and its sysusers.d entry.
+SYSCONFDIR ?= /etc
+UNITDIR    ?= /lib/systemd/system
+SYSUSERSDIR ?= /usr/lib/sysusers.d
 install: $(PROGS)
-	install -d $(DESTDIR)$(PREFIX)/bin
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+	           $(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/man/man8 \
+	           $(DESTDIR)$(PREFIX)/share/steward $(DESTDIR)$(SYSCONFDIR)/steward \
+	           $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR)
 	install -m 0755 $(PROGS) $(DESTDIR)$(PREFIX)/bin/
+	install -m 0644 man/steward.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+	install -m 0644 man/steward-sim.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 0644 man/steward.cfg.5 $(DESTDIR)$(PREFIX)/share/man/man5/
+	test -e $(DESTDIR)$(SYSCONFDIR)/steward/steward.cfg || \
+	    install -m 0640 config/examples/site.cfg $(DESTDIR)$(SYSCONFDIR)/steward/steward.cfg
+	install -m 0644 config/examples/*.cfg $(DESTDIR)$(PREFIX)/share/steward/
+	if [ -d config/profiles ]; then install -d $(DESTDIR)$(PREFIX)/share/steward/profiles && \
+	    install -m 0644 config/profiles/* $(DESTDIR)$(PREFIX)/share/steward/profiles/; fi
+	if [ -f dashboard/index.html ]; then install -d $(DESTDIR)$(PREFIX)/share/steward/dashboard && \
+	    install -m 0644 dashboard/*.html dashboard/*.js dashboard/*.css \
+	        $(DESTDIR)$(PREFIX)/share/steward/dashboard/ 2>/dev/null || true; fi
+	sed -e 's|@BINDIR@|$(PREFIX)/bin|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+	    config/systemd/steward.service.in >$(DESTDIR)$(UNITDIR)/steward.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/steward.service
+	install -m 0644 config/systemd/steward.sysusers $(DESTDIR)$(SYSUSERSDIR)/steward.conf
 
 clean:
 	rm -rf build build-asan

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static void diag_sort(struct config_diag *d, size_t from);
 
@@ -131,6 +132,52 @@ static void check_task_ids(struct reader *r, const struct config *c)
     }
 }
 
+/* *p made absolute against dir (when it is relative); dir has no trailing slash. */
+static void resolve(char **p, const char *dir)
+{
+    if (!*p || !**p || (*p)[0] == '/') return;
+    char *abs = NULL;
+    if (asprintf(&abs, "%s/%s", dir, *p) < 0) return;
+    free(*p);
+    *p = abs;
+}
+
+/*
+ * Relative paths, as documented: storage.path against the state directory under systemd
+ * (STATE_DIRECTORY, set by StateDirectory=; the first of a list), else against the
+ * configuration file's folder; every other file (secrets, TLS, keys) against that folder. So a
+ * service never writes its database into whatever directory it happened to start in.
+ */
+static void resolve_paths(struct config *c, const char *path)
+{
+    char dir[4096];
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        snprintf(dir, sizeof(dir), ".");
+    else if (slash == path)
+        snprintf(dir, sizeof(dir), "/");
+    else
+        snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+    if (dir[0] != '/') { /* the folder itself relative: against the working directory, now */
+        char cwd[2048], rel[2048];
+        snprintf(rel, sizeof(rel), "%.2000s", dir);
+        if (getcwd(cwd, sizeof(cwd))) snprintf(dir, sizeof(dir), "%.2000s/%.2000s", cwd, rel);
+    }
+    char state[4096] = "";
+    const char *sd = getenv("STATE_DIRECTORY");
+    if (sd && sd[0] == '/') snprintf(state, sizeof(state), "%.*s", (int)strcspn(sd, ":"), sd);
+    resolve(&c->storage.path, state[0] ? state : dir);
+    struct cfg_broker *b[2] = {&c->upstream, &c->sensors};
+    for (int i = 0; i < 2; i++) {
+        resolve(&b[i]->password_file, dir);
+        resolve(&b[i]->tls.ca_file, dir);
+        resolve(&b[i]->tls.cert_file, dir);
+        resolve(&b[i]->tls.key_file, dir);
+    }
+    for (size_t i = 0; i < c->n_operators; i++)
+        resolve(&c->operators[i].key_file, dir);
+}
+
 int config_load(const char *path, struct config **out, struct config_diag *diag)
 {
     *out = NULL;
@@ -193,6 +240,7 @@ int config_load(const char *path, struct config **out, struct config_diag *diag)
         config_free(c);
         return rc;
     }
+    resolve_paths(c, path);
     *out = c;
     return ST_OK;
 }

@@ -167,7 +167,7 @@ struct config {
     struct cfg_broker sensors; /* copy of upstream's connection settings when not set */
     int has_sensor_broker;     /* mqtt.sensors was given */
     struct {
-        char *path;       /* relative paths are relative to the working directory */
+        char *path;       /* absolute: resolved by config_load (see resolve_paths) */
         int64_t max_size; /* bytes; default 256 MB */
     } storage;
     struct bus_config *buses;
@@ -186,6 +186,9 @@ struct config {
     struct cfg_operator *operators; /* who may command; none: anyone on P/cmd/ may */
     size_t n_operators;
     int has_operators; /* an operators list was given (even an empty one: nobody may command) */
+    struct {
+        int64_t interval_ms; /* P/metrics every this often, default 60 s */
+    } metrics;
     struct {
         int require_signature;       /* commands must be JWS (HS256) signed by an operator's key */
         int64_t shelve_max_ms;       /* total shelving of one alarm within any 24 h, default 24 h */

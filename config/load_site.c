@@ -7,17 +7,61 @@
 #include "config/settings.h"
 #include "gateway/base/error.h"
 
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 /* ---- site, mqtt, storage ---- */
 
+/* 1 when name is a time zone of this system's database (a TZif file under TZDIR). */
+static int zone_known(const char *dir, const char *name)
+{
+    char path[1024], magic[4];
+    if (!*name || name[0] == '/' || strstr(name, "..")) return 0;
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    FILE *f = fopen(path, "rb");
+    int ok = f && fread(magic, 1, 4, f) == 4 && memcmp(magic, "TZif", 4) == 0;
+    if (f) fclose(f);
+    return ok;
+}
+
+/* The closest zone name in name's region folder ("Asia/Shangai" -> "Asia/Shanghai"), or "". */
+static void zone_suggest(const char *dir, const char *name, char *out, size_t len)
+{
+    out[0] = '\0';
+    const char *slash = strrchr(name, '/');
+    char region[512];
+    snprintf(region, sizeof(region), "%s/%.*s", dir, slash ? (int)(slash - name) : 0, name);
+    DIR *d = opendir(region);
+    size_t best = 3;
+    struct dirent *e;
+    while (d && (e = readdir(d))) {
+        size_t dist = rd_edit_distance(e->d_name, slash ? slash + 1 : name);
+        if (dist < best) {
+            best = dist;
+            snprintf(out, len, "%.*s%s%.64s", slash ? (int)(slash - name) % 64 : 0, name,
+                     slash ? "/" : "", e->d_name);
+        }
+    }
+    if (d) closedir(d);
+}
+
 void config_load_site(struct reader *r, const config_setting_t *root, struct config *c)
 {
     const config_setting_t *g = settings_child(root, "site", SET_GROUP);
     settings_read(r, &set_site, g, "site", c, 0);
     if (!c->site.id) c->site.id = strdup("site"); /* the other defaults derive from it */
+    /* A mistyped zone would run the whole SLA calendar in UTC without a word: refuse it. */
+    const char *tz = c->site.timezone, *dir = getenv("TZDIR");
+    if (!dir || !*dir) dir = "/usr/share/zoneinfo";
+    if (tz && !zone_known(dir, tz)) {
+        char hint[160];
+        zone_suggest(dir, tz, hint, sizeof(hint));
+        rd_error(r, config_setting_get_member(g, "timezone"),
+                 "site: timezone \"%s\" is not a time zone this system knows (%s)%s%s%s", tz, dir,
+                 hint[0] ? "; did you mean \"" : "", hint, hint[0] ? "\"?" : "");
+    }
 }
 
 static void load_broker(struct reader *r, const config_setting_t *g, struct cfg_broker *b,

@@ -1,5 +1,5 @@
-/* table_commands.c - the settings tables of who may command the gateway: the operators list and
- * the commands group. Read by load_commands.c. */
+/* table_commands.c - the settings tables of who may command the gateway (the operators list and
+ * the commands group) and of its metrics. Read by load_commands.c. */
 #include "config/config.h"
 #include "config/settings.h"
 
@@ -72,3 +72,16 @@ static const struct setting commands_rows[] = {
 };
 const struct set_table set_commands = {
     .name = "commands", .doc = "how commands are checked", .selector = -1, SET_ROWS(commands_rows)};
+
+static const struct setting metrics_rows[] = {
+    {.name = "interval",
+     .type = SET_DURATION,
+     .off = offsetof(struct config, metrics.interval_ms),
+     .min = 1000,
+     .def = "60s",
+     .doc = "how often the gateway publishes `P/metrics` (retained)"},
+};
+const struct set_table set_metrics = {.name = "metrics",
+                                      .doc = "the gateway's own figures for operators",
+                                      .selector = -1,
+                                      SET_ROWS(metrics_rows)};

@@ -106,6 +106,11 @@ static const struct setting root_rows[] = {
      .off = SET_NOWHERE,
      .sub = &set_commands,
      .doc = "signed commands and the shelving limit"},
+    {.name = "metrics",
+     .type = SET_GROUP,
+     .off = SET_NOWHERE,
+     .sub = &set_metrics,
+     .doc = "the gateway's metrics"},
 };
 const struct set_table set_root = {.name = "top level",
                                    .doc = "the groups of a configuration file",
@@ -221,7 +226,8 @@ static const struct setting storage_rows[] = {
     {.name = "path",
      SET_STR(struct config, storage.path),
      .def = "steward.db",
-     .doc = "the SQLite database; relative to the working directory"},
+     .doc = "the SQLite database; a relative path is in the state directory under systemd, "
+            "else beside the configuration file"},
     {.name = "max_size",
      SET_SZ(struct config, storage.max_size, 1),
      .def = "256MB",

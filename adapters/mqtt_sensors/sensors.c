@@ -90,6 +90,9 @@ int mqtt_sensors_message(struct mqtt_sensors *s, const char *topic, const void *
         if (strcmp(cs->topic, topic) != 0) continue;
         int state;
         const char *why = "";
+        if (log_enabled(LOG_DEBUG))
+            log_msg(LOG_DEBUG, "sensors: %s on %s: %.*s", cs->id, topic, len > 200 ? 200 : (int)len,
+                    (const char *)payload);
         if (mqtt_sensor_parse(cs, payload, len, &state, &why) != ST_OK) {
             s->dropped++;
             log_complain(

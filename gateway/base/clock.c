@@ -61,6 +61,41 @@ char *clock_iso(int64_t wall_ms, char *buf)
     return buf;
 }
 
+/* "+08:00" for tm's offset from UTC. */
+static void offset_text(const struct tm *tm, char *buf, size_t len)
+{
+    long off = tm->tm_gmtoff;
+    char sign = off < 0 ? '-' : '+';
+    if (off < 0) off = -off;
+    snprintf(buf, len, "%c%02ld:%02ld", sign, (off / 3600) % 100, (off / 60) % 60);
+}
+
+char *clock_local(int64_t wall_ms, char *buf)
+{
+    time_t secs = (time_t)(wall_ms / 1000);
+    struct tm tm;
+    char off[16], tmp[96];
+    localtime_r(&secs, &tm);
+    offset_text(&tm, off, sizeof(off));
+    snprintf(tmp, sizeof(tmp), "%04d-%02d-%02d %02d:%02d:%02d %s", tm.tm_year + 1900, tm.tm_mon + 1,
+             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, off);
+    snprintf(buf, CLOCK_LOCAL_LEN, "%.31s", tmp);
+    return buf;
+}
+
+char *clock_local_hms(int64_t wall_ms, char *buf)
+{
+    time_t secs = (time_t)(wall_ms / 1000);
+    struct tm tm;
+    char off[16], tmp[64];
+    localtime_r(&secs, &tm);
+    offset_text(&tm, off, sizeof(off));
+    snprintf(tmp, sizeof(tmp), "%02d:%02d:%02d%s", tm.tm_hour % 100, tm.tm_min % 100,
+             tm.tm_sec % 100, off);
+    snprintf(buf, CLOCK_LOCAL_LEN, "%.31s", tmp);
+    return buf;
+}
+
 int clock_parse_iso(const char *s, int64_t *out)
 {
     struct tm tm = {0};

@@ -26,6 +26,16 @@ void clock_set_real(void);
 #define CLOCK_ISO_LEN 25
 char *clock_iso(int64_t wall_ms, char *buf);
 
+/*
+ * Times for people, in the process's local time zone (the site's: `steward` sets TZ from
+ * site.timezone) with its offset, never a bare UTC time: clock_local writes
+ * "2026-11-22 22:03:11 +08:00", clock_local_hms "22:03:11+08:00", into buf (at least
+ * CLOCK_LOCAL_LEN bytes). Return buf. JSON payloads keep UTC (clock_iso).
+ */
+#define CLOCK_LOCAL_LEN 32
+char *clock_local(int64_t wall_ms, char *buf);
+char *clock_local_hms(int64_t wall_ms, char *buf);
+
 /* Parses the format of clock_iso back to milliseconds. Returns 0 or ST_ERR_INVAL. */
 int clock_parse_iso(const char *s, int64_t *out);
 

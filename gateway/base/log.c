@@ -4,7 +4,9 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -23,17 +25,38 @@ int log_level_parse(const char *name, enum log_level *out)
     return ST_ERR_INVAL;
 }
 
+/*
+ * 1 when stderr is the journal (systemd sets JOURNAL_STREAM to its "device:inode"): lines then
+ * start with their syslog priority, "<3>" to "<7>", which journald turns into the entry's
+ * priority (so `journalctl -p warning` works), and carry no time stamp of their own.
+ */
+static int journal_stderr(void)
+{
+    int is = 0; /* looked at for each line: cheap next to the write, and stderr may be moved */
+    const char *js = getenv("JOURNAL_STREAM");
+    unsigned long long dev, ino;
+    struct stat st;
+    if (js && sscanf(js, "%llu:%llu", &dev, &ino) == 2 && fstat(STDERR_FILENO, &st) == 0)
+        is = (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
+    return is;
+}
+
 static void log_vwrite(enum log_level level, const char *fmt, va_list ap)
 {
+    static const int priority[] = {3, 4, 6, 7}; /* LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG */
     char line[1024];
     struct timespec ts;
     struct tm tm;
-
-    clock_gettime(CLOCK_REALTIME, &ts);
-    gmtime_r(&ts.tv_sec, &tm);
-    int n = snprintf(line, sizeof(line), "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ %-5s ",
+    int n;
+    if (journal_stderr()) {
+        n = snprintf(line, sizeof(line), "<%d>%s: ", priority[level], level_names[level]);
+    } else {
+        clock_gettime(CLOCK_REALTIME, &ts);
+        gmtime_r(&ts.tv_sec, &tm);
+        n = snprintf(line, sizeof(line), "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ %-5s ",
                      tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
                      ts.tv_nsec / 1000000, level_names[level]);
+    }
     if (n < 0) return;
     char msg[900];
     int m = vsnprintf(msg, sizeof(msg), fmt, ap);

@@ -118,3 +118,11 @@ uint64_t queue_dropped(struct sample_queue *q)
     pthread_mutex_unlock(&q->lock);
     return d;
 }
+
+size_t queue_depth(struct sample_queue *q)
+{
+    pthread_mutex_lock(&q->lock);
+    size_t n = q->len;
+    pthread_mutex_unlock(&q->lock);
+    return n;
+}

@@ -54,6 +54,9 @@ struct sample_batch *queue_pop(struct sample_queue *q);
 int queue_fd(const struct sample_queue *q);
 void queue_ack(struct sample_queue *q);
 
+/* Batches waiting in the queue now. */
+size_t queue_depth(struct sample_queue *q);
+
 /* Batches dropped because the queue was full, since creation. */
 uint64_t queue_dropped(struct sample_queue *q);
 

@@ -45,8 +45,10 @@ static const char usage[] =
     "  --log-level LEVEL   error, warn, info (default) or debug\n"
     "  --by NAME           who acknowledges (default: $USER); with --key, the signing operator\n"
     "  --key FILE          sign the command with this operator's key (a private file)\n"
+    "  --seconds N         watch: stop after N seconds (default: until Ctrl-C)\n"
     "  -h, --help          this text\n"
     "  --version           the version\n"
+    "  every option also takes the form --option=value\n"
     "\n"
     "exit codes: 0 ok, 1 bad input or configuration, 2 runtime failure\n";
 
@@ -160,9 +162,33 @@ static int cmd_ack(const struct config *cfg, const struct opts *o)
     return code;
 }
 
+/* "--opt=value" as "--opt" "value", so both forms are one to parse_args. The strings are argv's
+ * or copies that live as long as the process, as argv does (kept reachable here). */
+static char **split_args;
+static char **split_equals(int argc, char **argv, int *out_argc)
+{
+    char **v = calloc((size_t)argc * 2 + 1, sizeof(*v));
+    int n = 0;
+    for (int i = 0; v && i < argc; i++) {
+        char *eq = strncmp(argv[i], "--", 2) == 0 ? strchr(argv[i], '=') : NULL;
+        if (!eq) {
+            v[n++] = argv[i];
+            continue;
+        }
+        v[n++] = strndup(argv[i], (size_t)(eq - argv[i]));
+        v[n++] = eq + 1;
+    }
+    *out_argc = n;
+    split_args = v;
+    return v;
+}
+
 int main(int argc, char **argv)
 {
     struct opts o = {.level = LOG_INFO};
+    char **args = split_equals(argc, argv, &argc);
+    if (!args) return 2;
+    argv = args;
     if (parse_args(argc, argv, &o)) return 1;
     log_threshold = o.level;
 

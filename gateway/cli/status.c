@@ -1,5 +1,6 @@
 /* status.c - see status.h. */
 #include "gateway/cli/status.h"
+#include "gateway/cli/live.h"
 #include "gateway/base/clock.h"
 #include "gateway/base/error.h"
 #include "gateway/work/sla.h"
@@ -24,7 +25,7 @@ char *status_span(long long ms, char *buf, size_t len)
 
 struct device_rows {
     const struct config *cfg;
-    char (*since)[CLOCK_ISO_LEN];
+    char (*since)[CLOCK_LOCAL_LEN];
     char (*qual)[16];
 };
 
@@ -34,7 +35,10 @@ static int device_row(void *ctx, const char *id, const char *state, const char *
     int i = config_device_find(d->cfg, id);
     if (i < 0) return 0;
     snprintf(d->qual[i], sizeof(d->qual[i]), "%s", state);
-    snprintf(d->since[i], sizeof(d->since[i]), "%s", json ? json : "");
+    int64_t ms;
+    char t[CLOCK_LOCAL_LEN];
+    snprintf(d->since[i], sizeof(d->since[i]), "%s",
+             json && clock_parse_iso(json, &ms) == 0 ? clock_local(ms, t) : "");
     return 0;
 }
 
@@ -44,18 +48,28 @@ static const char *jstr(const json_t *o, const char *key)
     return s ? s : "-";
 }
 
+/* An ISO-8601 UTC time from a document, as a local time with its offset (or "-"). */
+static const char *local_of(const json_t *o, const char *key, char *buf)
+{
+    int64_t ms;
+    const char *iso = json_string_value(json_object_get(o, key));
+    if (!iso || clock_parse_iso(iso, &ms) != 0) return "-";
+    return clock_local(ms, buf);
+}
+
 static int alarm_row(void *ctx, const char *id, const char *state, const char *json)
 {
     FILE *out = ctx;
     if (strcmp(state, "normal") == 0) return 0;
     json_error_t e;
     json_t *o = json_loads(json, 0, &e);
+    char t[CLOCK_LOCAL_LEN];
     if (strcmp(state, "shelved") == 0) /* silenced: say by whom and until when */
-        fprintf(out, "  %-22s %-10s %-13s until %-25s %s (by %s)\n", id, jstr(o, "priority"), state,
-                jstr(o, "shelved_until"), jstr(o, "title"), jstr(o, "shelved_by"));
+        fprintf(out, "  %-22s %-10s %-13s until %-26s %s (by %s)\n", id, jstr(o, "priority"), state,
+                local_of(o, "shelved_until", t), jstr(o, "title"), jstr(o, "shelved_by"));
     else
-        fprintf(out, "  %-22s %-10s %-13s since %-25s %s\n", id, jstr(o, "priority"), state,
-                jstr(o, "active_since"), jstr(o, "title"));
+        fprintf(out, "  %-22s %-10s %-13s since %-26s %s\n", id, jstr(o, "priority"), state,
+                local_of(o, "active_since", t), jstr(o, "title"));
     json_decref(o);
     return 0;
 }
@@ -97,6 +111,54 @@ static int wo_row(void *ctx, const char *id, const char *state, const char *json
     return 0;
 }
 
+/* Is the gateway running? Its retained P/status, as the broker holds it. */
+static void print_gateway(const struct live *l, FILE *out)
+{
+    if (!l->reached) {
+        fprintf(out, "Gateway: unknown (%s)\n", l->error);
+        return;
+    }
+    json_error_t e;
+    json_t *o = l->status ? json_loads(l->status, 0, &e) : NULL;
+    const char *state = json_string_value(json_object_get(o, "state"));
+    char t[CLOCK_LOCAL_LEN];
+    if (!state)
+        fprintf(out, "Gateway: not running (no status on the broker)\n");
+    else if (strcmp(state, "online") == 0)
+        fprintf(out, "Gateway: running (online since %s, version %s, store %s)\n",
+                local_of(o, "started_at", t), jstr(o, "version"), jstr(o, "store"));
+    else
+        fprintf(out, "Gateway: not running (%s; it started %s)\n", state,
+                local_of(o, "started_at", t));
+    json_decref(o);
+}
+
+/* Live readings and sensor states: the broker's retained telemetry, by point. */
+static void print_readings(const struct config *cfg, const struct live *l, FILE *out)
+{
+    if (!l->reached) return;
+    fprintf(out, "\nReadings (retained telemetry)\n");
+    size_t pl = strlen(cfg->upstream.topic_prefix) + strlen("/telemetry/");
+    for (size_t i = 0; i < l->n; i++) {
+        json_error_t e;
+        json_t *o = json_loads(l->payload[i], 0, &e);
+        json_t *v = json_object_get(o, "value");
+        char value[48], t[CLOCK_LOCAL_LEN];
+        if (json_is_real(v) || json_is_integer(v))
+            snprintf(value, sizeof(value), "%.10g", json_number_value(v));
+        else
+            snprintf(value, sizeof(value), "%s",
+                     json_is_true(v)    ? "true"
+                     : json_is_false(v) ? "false"
+                                        : "-");
+        fprintf(out, "  %-28s %12s %-6s %-10s %s\n", l->topic[i] + pl, value,
+                json_string_value(json_object_get(o, "unit")) ?: "", jstr(o, "quality"),
+                local_of(o, "ts", t));
+        json_decref(o);
+    }
+    if (l->n == 0) fprintf(out, "  none retained\n");
+}
+
 int status_print(const struct config *cfg, FILE *out)
 {
     struct store *s;
@@ -110,8 +172,15 @@ int status_print(const struct config *cfg, FILE *out)
     int rc = ST_ERR_NOMEM;
     if (!d.since || !d.qual) goto out;
 
-    fprintf(out, "Site %s (%s), database %s\n\nDevices\n", cfg->site.id,
-            cfg->site.name ? cfg->site.name : cfg->site.id, cfg->storage.path);
+    char now[CLOCK_LOCAL_LEN];
+    fprintf(out, "Site %s (%s), database %s\nTimes in %s; now %s\n", cfg->site.id,
+            cfg->site.name ? cfg->site.name : cfg->site.id, cfg->storage.path,
+            cfg->site.timezone ? cfg->site.timezone : "the machine's time zone",
+            clock_local(clock_wall_ms(), now));
+    struct live l;
+    live_fetch(cfg, 2000, &l);
+    print_gateway(&l, out);
+    fprintf(out, "\nDevices\n");
     rc = store_device_each(s, device_row, &d);
     for (size_t i = 0; rc == ST_OK && i < cfg->n_devices; i++) {
         const struct cfg_device *dev = &cfg->devices[i];
@@ -127,6 +196,8 @@ int status_print(const struct config *cfg, FILE *out)
         fprintf(out, "\nOpen work orders\n");
         rc = store_wo_each_open(s, wo_row, out);
     }
+    if (rc == ST_OK) print_readings(cfg, &l, out);
+    live_free(&l);
     int64_t pending = rc == ST_OK ? store_outbox_count(s) : 0;
     if (rc == ST_OK)
         fprintf(out, "\nUndelivered upstream messages: %lld\n",

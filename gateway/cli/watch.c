@@ -24,12 +24,21 @@ static const char *s(const json_t *o, const char *key)
     return v ? v : "-";
 }
 
-/* "2026-11-22T14:03:11.208Z" -> "14:03:11", into buf (at least 9 bytes). */
+/* "2026-11-22T14:03:11.208Z" -> "22:03:11+08:00" in the site's time zone, into buf (at least
+ * CLOCK_LOCAL_LEN bytes); anything else as it is. */
 static const char *hms(const char *iso, char *buf)
 {
-    if (strlen(iso) < 19) return iso;
-    snprintf(buf, 9, "%.8s", iso + 11);
-    return buf;
+    int64_t ms;
+    if (clock_parse_iso(iso, &ms) != 0) return iso;
+    return clock_local_hms(ms, buf);
+}
+
+/* The same as a full local date and time. */
+static const char *local(const char *iso, char *buf)
+{
+    int64_t ms;
+    if (clock_parse_iso(iso, &ms) != 0) return iso;
+    return clock_local(ms, buf);
 }
 
 int watch_format(const char *prefix, const char *topic, const char *payload, size_t len, char *buf,
@@ -42,10 +51,10 @@ int watch_format(const char *prefix, const char *topic, const char *payload, siz
     json_t *o = json_loadb(payload, len, 0, &e);
     if (!o) return -1;
     int rc = 0;
-    char t1[9], t2[9];
+    char t1[CLOCK_LOCAL_LEN], t2[CLOCK_LOCAL_LEN], t3[CLOCK_LOCAL_LEN];
     if (strcmp(rest, "status") == 0) {
         snprintf(buf, buflen, "GATEWAY    %s (version %s, started %s)", s(o, "state"),
-                 s(o, "version"), s(o, "started_at"));
+                 s(o, "version"), local(s(o, "started_at"), t1));
     } else if (strncmp(rest, "alarms/", 7) == 0) {
         const char *acked = s(o, "acked_by");
         snprintf(buf, buflen, "ALARM      %-20s %-13s %-9s %s%s%s", s(o, "id"), s(o, "state"),
@@ -56,7 +65,8 @@ int watch_format(const char *prefix, const char *topic, const char *payload, siz
                  "WORKORDER  %-20s %-13s %-9s %s @ %s\n"
                  "           accept by %s, on site by %s, resolve by %s; escalation %lld (%s)",
                  s(o, "id"), s(o, "status"), s(o, "priority"), s(o, "title"), s(o, "location"),
-                 hms(s(o, "notify_by"), t1), hms(s(o, "respond_by"), t2), s(o, "resolve_by"),
+                 hms(s(o, "notify_by"), t1), hms(s(o, "respond_by"), t2),
+                 local(s(o, "resolve_by"), t3),
                  (long long)json_integer_value(json_object_get(o, "escalation_level")),
                  s(o, "assigned_role"));
     } else if (strcmp(rest, "events") == 0) {

@@ -85,7 +85,7 @@ static int sensor_tick_due(void *ctx, int64_t now_mono, int64_t now_wall, int64_
     return link_due(g->sensor_link, g->timers, &g->sensor_tick, now_mono);
 }
 
-static int start_adapters(struct gateway *g)
+int gateway_start_adapters(struct gateway *g)
 {
     size_t n = g->cfg->n_buses ? g->cfg->n_buses : 1;
     g->adapters = calloc(n, sizeof(*g->adapters));
@@ -133,8 +133,6 @@ static int open_links(struct gateway *g)
 {
     const struct config *cfg = g->cfg;
     int64_t now = clock_mono_ms();
-    g->sensors = mqtt_sensors_new(cfg, g->timers, on_sensor_sample, g, now);
-    if (!g->sensors) return ST_ERR_NOMEM;
     const char *const *topics;
     size_t n_topics = mqtt_sensors_topics(g->sensors, &topics);
     /* Sensors on the upstream broker are subscribed by the uplink at each connect. */
@@ -155,23 +153,10 @@ static int open_links(struct gateway *g)
     return ST_OK;
 }
 
-int gateway_open(struct gateway *g, const struct config *cfg)
+int gateway_open_site(struct gateway *g)
 {
-    g->cfg = cfg;
-    pid_t holder;
-    if ((g->lock_fd = store_lock(cfg->storage.path, &holder)) < 0) {
-        g->lock_holder = holder;
-        if (holder >= 0) {
-            log_msg(LOG_ERROR, "core: another steward (PID %ld) is running on %s", (long)holder,
-                    cfg->storage.path);
-            return ST_ERR_STATE;
-        }
-        log_msg(LOG_ERROR, "core: cannot lock %s.lock: %s", cfg->storage.path, strerror(errno));
-        return ST_ERR_IO;
-    }
-    if (!(g->timers = timers_new())) return ST_ERR_NOMEM;
-    int rc = store_open(cfg->storage.path, 0, &g->store);
-    if (rc) return rc;
+    const struct config *cfg = g->cfg;
+    int rc;
     g->journal = (struct journal){g->store, cfg->upstream.topic_prefix};
     g->pts = points_new(cfg);
     g->device_ok = malloc((cfg->n_devices ? cfg->n_devices : 1) * sizeof(int));
@@ -188,6 +173,52 @@ int gateway_open(struct gateway *g, const struct config *cfg)
     if ((rc = maintenance_init(&g->maint, cfg, &g->wos, &g->journal, g->store, g->timers,
                                clock_wall_ms())))
         return rc;
+    g->sensors = mqtt_sensors_new(cfg, g->timers, on_sensor_sample, g, clock_mono_ms());
+    if (!g->sensors) return ST_ERR_NOMEM;
+    return metrics_init(&g->metrics, g);
+}
+
+void gateway_close_site(struct gateway *g)
+{
+    stop_adapters(g);
+    /* Polls of the devices just stopped name points of this configuration: not for the next. */
+    struct sample_batch *b;
+    while (g->queue && (b = queue_pop(g->queue)))
+        sample_batch_free(b);
+    metrics_cleanup(&g->metrics);
+    mqtt_sensors_free(g->sensors);
+    g->sensors = NULL;
+    authority_cleanup(&g->cmds.auth);
+    alarms_cleanup(&g->alarms);
+    maintenance_cleanup(&g->maint);
+    wo_cleanup(&g->wos);
+    points_free(g->pts);
+    g->pts = NULL;
+    free(g->adapters);
+    free(g->ops);
+    free(g->device_ok);
+    g->adapters = NULL;
+    g->ops = NULL;
+    g->device_ok = NULL;
+}
+
+int gateway_open(struct gateway *g, const struct config *cfg)
+{
+    g->cfg = cfg;
+    pid_t holder;
+    if ((g->lock_fd = store_lock(cfg->storage.path, &holder)) < 0) {
+        g->lock_holder = holder;
+        if (holder >= 0) {
+            log_msg(LOG_ERROR, "core: another steward (PID %ld) is running on %s", (long)holder,
+                    cfg->storage.path);
+            return ST_ERR_STATE;
+        }
+        log_msg(LOG_ERROR, "core: cannot lock %s.lock: %s", cfg->storage.path, strerror(errno));
+        return ST_ERR_IO;
+    }
+    if (!(g->timers = timers_new())) return ST_ERR_NOMEM;
+    int rc = store_open(cfg->storage.path, 0, &g->store);
+    if (rc || (rc = gateway_open_site(g))) return rc;
     snprintf(g->cmd_prefix, sizeof(g->cmd_prefix), "%s/cmd/", cfg->upstream.topic_prefix);
     g->cmd_prefix_len = strlen(g->cmd_prefix);
     timer_init(&g->trim, trim_due, g, "store trim");
@@ -196,7 +227,7 @@ int gateway_open(struct gateway *g, const struct config *cfg)
     if ((rc = record_restart(g))) return rc;
     if (!(g->queue = queue_new(QUEUE_BATCHES))) return ST_ERR_NOMEM;
     if ((rc = open_links(g))) return rc;
-    return start_adapters(g);
+    return gateway_start_adapters(g);
 }
 
 void gateway_close(struct gateway *g)
@@ -209,27 +240,14 @@ void gateway_close(struct gateway *g)
     if (g->up.link) uplink_cleanup(&g->up);
     mqtt_link_free(g->sensor_link);
     g->sensor_link = NULL;
-    mqtt_sensors_free(g->sensors);
-    g->sensors = NULL;
+    gateway_close_site(g);
     inbox_clear(&g->inbox);
     queue_free(g->queue);
     g->queue = NULL;
-    authority_cleanup(&g->cmds.auth);
-    alarms_cleanup(&g->alarms);
-    maintenance_cleanup(&g->maint);
-    wo_cleanup(&g->wos);
-    points_free(g->pts);
-    g->pts = NULL;
     store_close(g->store);
     g->store = NULL;
     timers_free(g->timers);
     g->timers = NULL;
-    free(g->adapters);
-    free(g->ops);
-    free(g->device_ok);
-    g->adapters = NULL;
-    g->ops = NULL;
-    g->device_ok = NULL;
     store_unlock(g->lock_fd); /* last: the database is closed */
     g->lock_fd = -1;
 }

@@ -19,6 +19,7 @@
 #include "gateway/alarms/alarms.h"
 #include "gateway/base/queue.h"
 #include "gateway/base/timer.h"
+#include "gateway/core/metrics.h"
 #include "gateway/store/journal.h"
 #include "gateway/uplink/commands.h"
 #include "gateway/uplink/inbox.h"
@@ -47,6 +48,7 @@ struct gateway {
     char cmd_prefix[300];
     size_t cmd_prefix_len;
     struct maintenance maint;
+    struct metrics metrics;
     struct timer trim;                 /* keeps the store within storage.max_size */
     struct timer store_retry;          /* wakes the loop when a held commit is due again */
     struct timer up_tick, sensor_tick; /* keepalives and reconnects of the links */
@@ -62,6 +64,16 @@ struct gateway {
 int gateway_open(struct gateway *g, const struct config *cfg);
 /* Stops the adapters, commits what is pending (unless a change failed), says offline, frees. */
 void gateway_close(struct gateway *g);
+
+/*
+ * What derives from the configuration (points, work orders, alarms and their state restored from
+ * the store, who may command, maintenance, the sensor input; then the adapters' threads) is
+ * opened and closed apart from the rest (store, links, queue, timers), so that a reload
+ * (reload.c) can build it anew from another configuration while the links stay up.
+ */
+int gateway_open_site(struct gateway *g);
+int gateway_start_adapters(struct gateway *g);
+void gateway_close_site(struct gateway *g); /* stops the adapters first; safe when half open */
 
 /* A change could not be recorded (rc not 0): logged once, and the gateway stops (g->failed). */
 void gateway_note(struct gateway *g, int rc, const char *what);

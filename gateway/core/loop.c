@@ -5,7 +5,9 @@
 #include "gateway/base/log.h"
 #include "gateway/base/version.h"
 #include "gateway/core/gateway.h"
+#include "gateway/core/reload.h"
 #include "gateway/core/samples.h"
+#include "gateway/core/service.h"
 #include "gateway/store/store.h"
 #include "gateway/uplink/mqtt_link.h"
 
@@ -148,16 +150,22 @@ int loop_run(const struct config *cfg)
     log_msg(LOG_INFO,
             "core: steward %s running for site %s (%zu points, %zu alarms, %zu open work orders)",
             STEWARD_VERSION, cfg->site.id, cfg->n_points, g.alarms.n, g.wos.n);
+    struct service svc;
+    if (service_init(&svc, &g)) g.failed = 1;
     int busy = 0;
+    struct config *owned = NULL; /* a reloaded configuration, ours to free (cfg is main's) */
     while (!stop_requested && !g.failed) {
         step(&g, &unblocked, &busy);
+        service_step(&svc);
         if (reload_requested) {
             reload_requested = 0;
-            log_msg(LOG_INFO, "core: SIGHUP: reloading the configuration is not supported yet");
+            gateway_reload(&g, &owned);
         }
     }
     log_msg(LOG_INFO, "core: stopping");
+    service_stopping(&svc);
     int failed = g.failed;
     gateway_close(&g);
+    config_free(owned);
     return failed ? 2 : 0;
 }

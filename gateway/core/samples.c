@@ -2,6 +2,7 @@
 #include "gateway/core/samples.h"
 #include "gateway/base/clock.h"
 #include "gateway/base/error.h"
+#include "gateway/base/log.h"
 #include "gateway/base/quality.h"
 #include "gateway/core/gateway.h"
 #include "gateway/core/points.h"
@@ -27,6 +28,10 @@ int samples_apply_batch(struct gateway *g, const struct sample_batch *b)
     int rc = ST_OK;
     if (b->device >= 0 && (size_t)b->device < g->cfg->n_devices) {
         int ok = b->comm_ok != 0;
+        metrics_poll(&g->metrics, b->device, ok, 0);
+        if (log_enabled(LOG_DEBUG))
+            log_msg(LOG_DEBUG, "core: poll of %s: %s, %zu points", g->cfg->devices[b->device].id,
+                    ok ? "answered" : "no answer", b->n);
         if (g->device_ok[b->device] != ok) {
             g->device_ok[b->device] = ok;
             alarms_device_comm(&g->alarms, b->device, ok);

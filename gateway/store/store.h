@@ -61,6 +61,10 @@ int64_t store_retry_at(const struct store *s); /* monotonic ms of the next retry
 /* Transactions committed since open, and the pages they appended to the WAL (what a commit
  * costs the disk); also logged when the store closes. */
 void store_stats(const struct store *s, uint64_t *commits, uint64_t *pages);
+/* The median and 99th percentile of the latest 256 commits' durations, in microseconds. */
+void store_commit_latency(const struct store *s, int64_t *p50_us, int64_t *p99_us);
+/* Bytes of the database in use (pages not on the free list). */
+int64_t store_size(struct store *s);
 
 /* Persistent counters (survive restarts; part of the current transaction).
  * store_next_seq: the next value of the per-gateway `seq` (1, 2, 3...).

@@ -69,6 +69,7 @@ struct op {
 };
 
 enum counter { C_SEQ, C_WO, C_COUNT };
+#define STORE_LATENCY_RING 256
 extern const char *const store_counter_name[C_COUNT];
 
 struct store {
@@ -85,7 +86,9 @@ struct store {
     uint64_t commits;           /* transactions committed since open */
     uint64_t pages;             /* pages those commits appended to the WAL */
     int wal_pages;              /* pages in the WAL after the last commit (wal hook) */
-    struct op *ops;             /* the changes not yet committed, in order */
+    int64_t commit_us[STORE_LATENCY_RING]; /* the latest commits' durations, for P/metrics */
+    size_t n_commit_us;
+    struct op *ops; /* the changes not yet committed, in order */
     size_t n_ops, cap_ops;
     size_t n_durable;   /* of those, the ones that are not just deliveries (PUBACKs) */
     int64_t lazy_since; /* monotonic ms of the first delivery not yet committed, or 0 */

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define STORE_TRIM_BATCH 500 /* rows removed per statement when over max_size */
 #define STORE_TRIM_ROUNDS 20 /* statements per kind per call */
@@ -215,6 +216,7 @@ static int retry(struct store *s)
 }
 
 static int op_text(struct op *o, int k, const char *v);
+static int64_t used_bytes(struct store *s);
 
 /*
  * Records the counters handed out since the last commit, as the last changes of the group: one
@@ -241,14 +243,40 @@ int store_commit(struct store *s)
     if (crc) return crc;
     if (s->failing) return clock_mono_ms() >= s->retry_at ? retry(s) : ST_ERR_DB;
     if (!s->in_txn) return ST_OK;
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     if (sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
         store_db_fail(s, "commit");
         hold(s, "a commit");
         return ST_ERR_DB;
     }
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    s->commit_us[s->n_commit_us++ % STORE_LATENCY_RING] =
+        (int64_t)(t1.tv_sec - t0.tv_sec) * 1000000 + (t1.tv_nsec - t0.tv_nsec) / 1000;
     s->in_txn = 0;
     store_ops_clear(s);
     return ST_OK;
+}
+
+static int cmp64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+void store_commit_latency(const struct store *s, int64_t *p50_us, int64_t *p99_us)
+{
+    size_t n = s->n_commit_us < STORE_LATENCY_RING ? s->n_commit_us : STORE_LATENCY_RING;
+    int64_t v[STORE_LATENCY_RING];
+    memcpy(v, s->commit_us, n * sizeof(*v));
+    qsort(v, n, sizeof(*v), cmp64);
+    *p50_us = n ? v[n / 2] : 0;
+    *p99_us = n ? v[(n * 99) / 100 < n ? (n * 99) / 100 : n - 1] : 0;
+}
+
+int64_t store_size(struct store *s)
+{
+    return used_bytes(s);
 }
 
 int store_flush(struct store *s)

@@ -202,6 +202,11 @@ out_free:
     return NULL;
 }
 
+void mqtt_link_rebind(struct mqtt_link *l, const struct cfg_broker *b)
+{
+    l->b = b;
+}
+
 void mqtt_link_free(struct mqtt_link *l)
 {
     if (!l) return;

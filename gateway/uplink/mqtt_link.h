@@ -44,6 +44,10 @@ struct mqtt_will {
 struct mqtt_link *mqtt_link_new(const struct cfg_broker *b, const char *client_id,
                                 const struct mqtt_will *will, int max_inflight,
                                 const struct mqtt_link_cb *cb, const char *log_name);
+/* From now on the link reads its broker's settings from b (an equal copy, after a reload: the
+ * settings themselves do not change while the link lives). */
+void mqtt_link_rebind(struct mqtt_link *l, const struct cfg_broker *b);
+
 /* Disconnects (cleanly if connected) and frees. NULL-safe. */
 void mqtt_link_free(struct mqtt_link *l);
 

@@ -215,6 +215,27 @@ int uplink_drain(struct uplink *u)
     return rc < 0 ? rc : ST_OK;
 }
 
+void uplink_rebind(struct uplink *u, const struct config *cfg, const char *const *extra_topics,
+                   size_t n_extra)
+{
+    u->cfg = cfg;
+    mqtt_link_rebind(u->link, &cfg->upstream);
+    if (u->extra_topics) { /* sensors share this broker */
+        u->extra_topics = extra_topics;
+        u->n_extra = n_extra;
+        for (size_t i = 0; mqtt_link_connected(u->link) && i < n_extra; i++)
+            mqtt_link_subscribe(u->link, extra_topics[i], 1);
+    }
+}
+
+void uplink_publish_info(struct uplink *u, const char *suffix, const char *payload, size_t len)
+{
+    if (!mqtt_link_connected(u->link)) return;
+    char topic[384];
+    snprintf(topic, sizeof(topic), "%s/%s", u->cfg->upstream.topic_prefix, suffix);
+    publish_untracked(u, topic, payload, len, 1, 1);
+}
+
 void uplink_telemetry(struct uplink *u, const char *suffix, const char *payload, size_t len)
 {
     if (!mqtt_link_connected(u->link)) return;

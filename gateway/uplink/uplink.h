@@ -57,6 +57,11 @@ int uplink_init(struct uplink *u, const struct config *cfg, struct store *s, upl
 /* Publishes "offline" (retained) and disconnects cleanly, then frees. */
 void uplink_cleanup(struct uplink *u);
 
+/* After a reload: the configuration (equal in everything the uplink reads) and the sensor topics
+ * to subscribe at each connect; subscribes to those topics now when connected. */
+void uplink_rebind(struct uplink *u, const struct config *cfg, const char *const *extra_topics,
+                   size_t n_extra);
+
 /* Publishes committed outbox rows while the window allows. Call after every store_commit. */
 int uplink_drain(struct uplink *u);
 
@@ -66,6 +71,10 @@ int uplink_settle(struct uplink *u);
 
 /* Republishes the retained P/status with "store": "failing" or "ok" when that changes. */
 void uplink_store_state(struct uplink *u, int failing);
+
+/* Publishes PREFIX/suffix retained at QoS 1 without the outbox (P/metrics: a newer one replaces
+ * it, and one lost while offline is not worth keeping); dropped when offline. */
+void uplink_publish_info(struct uplink *u, const char *suffix, const char *payload, size_t len);
 
 /* Publishes telemetry PREFIX/telemetry/suffix at QoS 0, retained; dropped when offline. */
 void uplink_telemetry(struct uplink *u, const char *suffix, const char *payload, size_t len);

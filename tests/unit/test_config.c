@@ -100,6 +100,38 @@ static void test_design_example_catalog_and_defaults(void **st)
     config_free(c);
 }
 
+/* ...and under systemd (StateDirectory=) in the state directory; secrets stay beside the file. */
+static void test_a_relative_database_goes_to_the_state_directory(void **st)
+{
+    (void)st;
+    struct config *c = NULL;
+    setenv("STATE_DIRECTORY", "/var/lib/steward:/var/lib/other", 1);
+    int rc = load("site = { id = \"t\"; };\n"
+                  "mqtt = { upstream = { username = \"u\"; password_file = \"mqtt.pass\"; }; };\n"
+                  "storage = { path = \"site.db\"; };\n",
+                  &c, NULL);
+    unsetenv("STATE_DIRECTORY");
+    assert_int_equal(rc, ST_OK);
+    assert_string_equal(c->storage.path, "/var/lib/steward/site.db");
+    assert_string_equal(c->upstream.password_file, "/tmp/mqtt.pass");
+    config_free(c);
+}
+
+/* A time zone the system does not know is an error (with the likely one), not UTC in silence. */
+static void test_an_unknown_time_zone_is_refused(void **st)
+{
+    (void)st;
+    struct config *c = NULL;
+    struct config_diag d = {0};
+    assert_int_equal(load("site = { id = \"t\";\n  timezone = \"Asia/Shangai\"; };\n", &c, &d),
+                     ST_ERR_CONFIG);
+    expect_error(&d, 2, "did you mean \"Asia/Shanghai\"");
+    config_diag_free(&d);
+    assert_int_equal(load("site = { id = \"t\"; timezone = \"Asia/Shanghai\"; };\n", &c, NULL),
+                     ST_OK);
+    config_free(c);
+}
+
 static void test_defaults_fill_what_is_not_written(void **st)
 {
     (void)st;
@@ -109,7 +141,8 @@ static void test_defaults_fill_what_is_not_written(void **st)
     assert_int_equal(c->upstream.port, 1883);
     assert_string_equal(c->upstream.client_id, "steward-t");
     assert_string_equal(c->upstream.topic_prefix, "steward/t");
-    assert_string_equal(c->storage.path, "steward.db");
+    /* A relative storage.path is beside the configuration file (here /tmp)... */
+    assert_string_equal(c->storage.path, "/tmp/steward.db");
     assert_int_equal(c->devices[0].interval_ms, 1000);
     assert_int_equal(c->buses[0].timeout_ms, 500);
     assert_int_equal(c->sla.prio[PRIO_EMERGENCY].notify_ms, 60000);
@@ -326,7 +359,7 @@ static void test_defaults_apply_to_brokers_buses_and_points(void **st)
     assert_int_equal(c->upstream.keepalive_ms, 30000);
     assert_int_equal(c->upstream.use_tls, 1);
     assert_int_equal(c->upstream.port, 8883);
-    assert_string_equal(c->upstream.tls.ca_file, "ca.pem");
+    assert_string_equal(c->upstream.tls.ca_file, "/tmp/ca.pem"); /* beside the file */
     assert_null(c->upstream.tls.cert_file);
     assert_int_equal(c->has_sensor_broker, 1);
     assert_int_equal(c->sensors.port, 1883);
@@ -394,6 +427,8 @@ int main(void)
         cmocka_unit_test(test_shipped_examples_load),
         cmocka_unit_test(test_design_example_catalog_and_defaults),
         cmocka_unit_test(test_defaults_fill_what_is_not_written),
+        cmocka_unit_test(test_a_relative_database_goes_to_the_state_directory),
+        cmocka_unit_test(test_an_unknown_time_zone_is_refused),
         cmocka_unit_test(test_syntax_error_names_file_and_line),
         cmocka_unit_test(test_misspelled_setting_is_reported_with_a_suggestion),
         cmocka_unit_test(test_every_error_is_reported_in_file_order),
