@@ -59,8 +59,11 @@ int decode_value(const struct cfg_point_def *def, const uint16_t *regs, double *
     return ST_OK;
 }
 
+/* Into an integer type's range. NaN (a simulated value that is no number) has no integer, and
+ * converting it is undefined: it encodes as 0. Infinities saturate like any value out of range. */
 static double clamp(double v, double lo, double hi)
 {
+    if (isnan(v)) return 0;
     return v < lo ? lo : v > hi ? hi : v;
 }
 

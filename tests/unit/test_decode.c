@@ -106,6 +106,43 @@ static void test_encode_saturates_at_the_type_range(void **st)
     assert_int_equal(decode_order_check("CDAB"), ST_OK);
 }
 
+/* The simulator may hold NaN or an infinity for a point (a scenario "set nan", a ramp over
+ * infinities); encoding it must give defined registers, never convert NaN to an integer. */
+static void test_nan_and_infinities_encode_to_defined_registers(void **st)
+{
+    (void)st;
+    const enum reg_type ints[] = {REG_U16, REG_I16, REG_U32, REG_I32};
+    for (int t = 0; t < 4; t++) {
+        struct cfg_point_def d = def(ints[t], "ABCD", 1);
+        uint16_t r[2] = {0xAAAA, 0xAAAA};
+        double v = 7;
+        decode_encode(&d, NAN, r);
+        assert_int_equal(decode_value(&d, r, &v), 0);
+        assert_true(v == 0);
+    }
+    struct cfg_point_def d = def(REG_U16, "ABCD", 1);
+    uint16_t r[2];
+    double v;
+    decode_encode(&d, INFINITY, r);
+    decode_value(&d, r, &v);
+    assert_true(v == 65535);
+    d = def(REG_I16, "ABCD", 0.1);
+    decode_encode(&d, -INFINITY, r);
+    decode_value(&d, r, &v);
+    assert_true(fabs(v + 3276.8) < 1e-9);
+    d = def(REG_I32, "CDAB", 1);
+    decode_encode(&d, INFINITY, r);
+    decode_value(&d, r, &v);
+    assert_true(v == 2147483647.0);
+    d = def(REG_U32, "DCBA", 1);
+    d.offset = INFINITY; /* inf - inf is NaN */
+    decode_encode(&d, INFINITY, r);
+    assert_true(r[0] == 0 && r[1] == 0);
+    d = def(REG_F32, "ABCD", 1); /* a float NaN is served as one, and the decoder refuses it */
+    decode_encode(&d, NAN, r);
+    assert_int_equal(decode_value(&d, r, &v), ST_ERR_INVAL);
+}
+
 static void test_plan_merges_neighbours_and_respects_tables_and_limits(void **st)
 {
     (void)st;
@@ -169,6 +206,7 @@ int main(void)
         cmocka_unit_test(test_nan_from_a_faulty_device_is_rejected),
         cmocka_unit_test(test_every_type_and_order_round_trips_with_scale_and_offset),
         cmocka_unit_test(test_encode_saturates_at_the_type_range),
+        cmocka_unit_test(test_nan_and_infinities_encode_to_defined_registers),
         cmocka_unit_test(test_plan_merges_neighbours_and_respects_tables_and_limits),
         cmocka_unit_test(test_queue_keeps_order_wakes_the_core_and_drops_when_full),
     };
