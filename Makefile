@@ -49,7 +49,7 @@ all: $(PROGS)
 # Debian packages the build, the tests and the demo need. Run as root on a fresh Debian 12.
 DEB_PKGS := build-essential pkg-config libmodbus-dev libmosquitto-dev mosquitto mosquitto-clients \
             libsqlite3-dev sqlite3 libconfig-dev libjansson-dev libcmocka-dev libssl-dev openssl tzdata \
-            libsystemd-dev systemd cppcheck clang-format devscripts
+            libsystemd-dev systemd cppcheck clang-format devscripts clang libclang-rt-14-dev
 deps:
 	apt-get update
 	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(DEB_PKGS)
@@ -94,6 +94,7 @@ $(BUILD)/tests/bench/%: $(BUILD)/tests/bench/%.o $(HARN_OBJ) $(LIB)
 # (Recursive so that pkg-config is asked for flags only after have-deps installed the packages.)
 test: have-deps
 	@$(MAKE) --no-print-directory run-tests
+	@$(MAKE) --no-print-directory fuzz-short
 
 run-tests: $(PROGS) $(UNIT_BIN) $(INT_BIN)
 	@BUILD=$(BUILD) scripts/run-tests.sh $(UNIT_BIN) $(INT_BIN) tests/lint/test_check_layers.sh \
@@ -159,6 +160,9 @@ install: $(PROGS)
 	install -m 0644 config/systemd/steward.sysusers $(DESTDIR)$(SYSUSERSDIR)/steward.conf
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+# libFuzzer targets (clang): make fuzz (FUZZ_SECONDS each), make fuzz-short (inside make test).
+include tests/fuzz/fuzz.mk

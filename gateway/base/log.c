@@ -41,7 +41,8 @@ static int journal_stderr(void)
     return is;
 }
 
-static void log_vwrite(enum log_level level, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static void log_vwrite(enum log_level level, const char *fmt,
+                                                             va_list ap)
 {
     static const int priority[] = {3, 4, 6, 7}; /* LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG */
     char line[1024];

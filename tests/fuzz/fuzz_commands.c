@@ -61,7 +61,7 @@ static void site_open(struct site *s)
     FUZZ_CHECK(alarms_init(&s->al, s->cfg, in, &s->j, &s->wos, s->timers) == ST_OK, "alarms_init");
     FUZZ_CHECK(wo_restore(&s->wos, s->store) == ST_OK, "wo_restore");
     FUZZ_CHECK(alarms_restore(&s->al, s->store) == ST_OK, "alarms_restore");
-    s->cmd = (struct commands){&s->al, &s->wos, &s->j, 0};
+    s->cmd = (struct commands){.alarms = &s->al, .wos = &s->wos, .journal = &s->j};
     /* The leak alarm active and its work order open (WO-demo-000001), as test_bad_input does. */
     int leak = config_point_find(s->cfg, "leak_pump");
     FUZZ_CHECK(leak >= 0, "no leak_pump in the demo site");

@@ -20,7 +20,7 @@ mkdir -p "$build/artifacts" "$build/logs"
 max_len() {
     case $1 in
     config) echo 16384 ;;
-    expr | sensor | scenario) echo 4200 ;;
+    expr | sensor | scenario | jws) echo 4200 ;;
     commands) echo 4300 ;;
     decode) echo 1300 ;;
     *) echo 4096 ;;
