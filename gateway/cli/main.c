@@ -1,9 +1,6 @@
 /*
- * main.c - the `steward` command line (DESIGN.md section 4):
- *   steward run    -c FILE [--foreground] [--log-level LEVEL]
- *   steward check  -c FILE
- *   steward status -c FILE
- *   steward ack    -c FILE ALARM_ID [--by NAME]
+ * main.c - the `steward` command line: options parsed once (cli.h), then the command, each
+ * family in its own file of gateway/cli/. `steward --help` lists them all.
  * Exit codes: 0 ok, 1 bad input or configuration, 2 runtime failure.
  */
 #include "adapters/adapter.h"
@@ -12,6 +9,7 @@
 #include "gateway/base/mqtt_client.h"
 #include "gateway/base/log.h"
 #include "gateway/core/loop.h"
+#include "gateway/cli/cli.h"
 #include "gateway/cli/remote.h"
 #include "gateway/cli/status.h"
 #include "gateway/base/version.h"
@@ -20,48 +18,63 @@
 #include <jansson.h>
 #include <malloc.h>
 #include <mosquitto.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#define ACK_TIMEOUT_MS 10000
-
 static const char usage[] =
     "usage: steward COMMAND -c FILE [options]\n"
     "\n"
     "commands:\n"
-    "  run    -c FILE [--foreground] [--log-level LEVEL]   run the gateway\n"
+    "  run    -c FILE [--foreground] [--log-level LEVEL]   run the gateway (SIGHUP reloads)\n"
     "  check  -c FILE                  validate the configuration (errors as FILE:LINE: message)\n"
-    "  status -c FILE                  devices, active alarms, open work orders and SLA time left\n"
-    "  ack    -c FILE ALARM_ID [--by NAME] [--key FILE]   acknowledge an alarm (signed with "
-    "--key)\n"
+    "  status -c FILE                  the gateway, devices, readings, alarms, work orders\n"
     "  watch  -c FILE [--seconds N]    print alarms, work orders and events as they are published\n"
+    "  ack    -c FILE ALARM_ID [--by NAME] [--key FILE]   acknowledge an alarm\n"
+    "  shelve -c FILE ALARM_ID --for DURATION [--by NAME] [--key FILE]   shelve an alarm\n"
+    "  unshelve -c FILE ALARM_ID [--by NAME] [--key FILE]  take an alarm off the shelf\n"
     "  config-reference                print every configuration setting (Markdown)\n"
     "\n"
     "options:\n"
     "  -c, --config FILE   the site configuration (see config/examples/)\n"
     "  --foreground        accepted for compatibility: steward never forks (run it under systemd)\n"
-    "  --log-level LEVEL   error, warn, info (default) or debug\n"
-    "  --by NAME           who acknowledges (default: $USER); with --key, the signing operator\n"
+    "  --log-level LEVEL   error, warn, info (default) or debug (traces polls and payloads)\n"
+    "  --by NAME           who gives the command (default: $USER); with --key, the signer\n"
     "  --key FILE          sign the command with this operator's key (a private file)\n"
+    "  --for DURATION      shelve: how long (\"30m\", \"2h\"; at most 24h)\n"
+    "  --note TEXT         a note with the command\n"
     "  --seconds N         watch: stop after N seconds (default: until Ctrl-C)\n"
     "  -h, --help          this text\n"
     "  --version           the version\n"
     "  every option also takes the form --option=value\n"
     "\n"
-    "exit codes: 0 ok, 1 bad input or configuration, 2 runtime failure\n";
+    "exit codes: 0 ok, 1 bad input, refused or invalid configuration, 2 runtime failure\n";
 
-struct opts {
-    const char *command, *config, *by, *alarm, *key;
-    enum log_level level;
-    int seconds;
+/* The options that take a value, and where it goes. */
+struct valued {
+    const char *name;
+    size_t off; /* into struct cli_opts: a const char * */
 };
 
-static int parse_args(int argc, char **argv, struct opts *o)
+static int parse_args(int argc, char **argv, struct cli_opts *o, enum log_level *level)
 {
+    static const struct valued valued[] = {
+        {"--by", offsetof(struct cli_opts, by)},
+        {"--key", offsetof(struct cli_opts, key)},
+        {"--note", offsetof(struct cli_opts, note)},
+        {"--for", offsetof(struct cli_opts, for_)},
+        {"--date", offsetof(struct cli_opts, date)},
+        {"--month", offsetof(struct cli_opts, month)},
+        {"--replay", offsetof(struct cli_opts, replay)},
+        {"--outcome", offsetof(struct cli_opts, outcome)},
+    };
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
+        const struct valued *v = NULL;
+        for (size_t k = 0; k < sizeof(valued) / sizeof(valued[0]); k++)
+            if (strcmp(a, valued[k].name) == 0) v = &valued[k];
         if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
             fputs(usage, stdout);
             exit(0);
@@ -70,20 +83,22 @@ static int parse_args(int argc, char **argv, struct opts *o)
             exit(0);
         } else if ((strcmp(a, "-c") == 0 || strcmp(a, "--config") == 0) && i + 1 < argc) {
             o->config = argv[++i];
+        } else if (v && i + 1 < argc) {
+            *(const char **)((char *)o + v->off) = argv[++i];
         } else if (strcmp(a, "--seconds") == 0 && i + 1 < argc) {
             char *end;
-            long v = strtol(argv[++i], &end, 10);
-            if (*end || v < 0 || v > 86400 * 365) {
+            long n = strtol(argv[++i], &end, 10);
+            if (*end || n < 0 || n > 86400 * 365) {
                 fprintf(stderr, "steward: --seconds takes a whole number of seconds\n");
                 return 1;
             }
-            o->seconds = (int)v;
-        } else if (strcmp(a, "--by") == 0 && i + 1 < argc) {
-            o->by = argv[++i];
-        } else if (strcmp(a, "--key") == 0 && i + 1 < argc) {
-            o->key = argv[++i];
+            o->seconds = (int)n;
+        } else if (strcmp(a, "--json") == 0) {
+            o->json = 1;
+        } else if (strcmp(a, "--csv") == 0) {
+            o->csv = 1;
         } else if (strcmp(a, "--log-level") == 0 && i + 1 < argc) {
-            if (log_level_parse(argv[++i], &o->level)) {
+            if (log_level_parse(argv[++i], level)) {
                 fprintf(stderr, "steward: unknown log level '%s'\n", argv[i]);
                 return 1;
             }
@@ -94,8 +109,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
             return 1;
         } else if (!o->command) {
             o->command = a;
-        } else if (strcmp(o->command, "ack") == 0 && !o->alarm) {
-            o->alarm = a;
+        } else if (o->npos < CLI_MAX_POS) {
+            o->pos[o->npos++] = a;
         } else {
             fprintf(stderr, "steward: unexpected argument '%s'\n", a);
             return 1;
@@ -140,28 +155,6 @@ static int brokers_report(const struct config *cfg, FILE *err)
     return n;
 }
 
-static int cmd_ack(const struct config *cfg, const struct opts *o)
-{
-    if (!o->alarm) {
-        fprintf(stderr, "steward: ack needs an ALARM_ID\n");
-        return 1;
-    }
-    const char *by = o->by ? o->by : getenv("USER");
-    json_t *body = json_pack("{s:s, s:s}", "alarm", o->alarm, "by", by && *by ? by : "cli");
-    char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
-    json_decref(body);
-    if (!text) {
-        fprintf(stderr, "steward: the alarm id and name must be UTF-8 text\n");
-        return 1;
-    }
-    mosquitto_lib_init();
-    int code =
-        remote_command(cfg, "ack", text, by && *by ? by : "cli", o->key, ACK_TIMEOUT_MS, stdout);
-    mosquitto_lib_cleanup();
-    free(text);
-    return code;
-}
-
 /* "--opt=value" as "--opt" "value", so both forms are one to parse_args. The strings are argv's
  * or copies that live as long as the process, as argv does (kept reachable here). */
 static char **split_args;
@@ -185,20 +178,23 @@ static char **split_equals(int argc, char **argv, int *out_argc)
 
 int main(int argc, char **argv)
 {
-    struct opts o = {.level = LOG_INFO};
+    struct cli_opts o = {0};
+    enum log_level level = LOG_INFO;
     char **args = split_equals(argc, argv, &argc);
     if (!args) return 2;
     argv = args;
-    if (parse_args(argc, argv, &o)) return 1;
-    log_threshold = o.level;
+    if (parse_args(argc, argv, &o, &level)) return 1;
+    log_threshold = level;
 
     if (strcmp(o.command, "config-reference") == 0) { /* needs no configuration */
         config_reference_print(stdout);
         return fflush(stdout) == 0 ? 0 : 2;
     }
-    int known = strcmp(o.command, "run") == 0 || strcmp(o.command, "check") == 0 ||
-                strcmp(o.command, "status") == 0 || strcmp(o.command, "ack") == 0 ||
-                strcmp(o.command, "watch") == 0;
+    static const char *const commands[] = {"run", "check",  "status",   "watch",
+                                           "ack", "shelve", "unshelve", NULL};
+    int known = 0;
+    for (int i = 0; commands[i]; i++)
+        known |= strcmp(o.command, commands[i]) == 0;
     if (!known) {
         fprintf(stderr, "steward: unknown command '%s'\n%s", o.command, usage);
         return 1;
@@ -229,8 +225,11 @@ int main(int argc, char **argv)
         code = 0;
     } else if (strcmp(o.command, "status") == 0) {
         code = status_print(cfg, stdout);
-    } else if (strcmp(o.command, "ack") == 0) {
-        code = cmd_ack(cfg, &o);
+    } else if (strcmp(o.command, "ack") == 0 || strcmp(o.command, "shelve") == 0 ||
+               strcmp(o.command, "unshelve") == 0) {
+        mosquitto_lib_init();
+        code = cli_alarm_command(cfg, &o);
+        mosquitto_lib_cleanup();
     } else if (strcmp(o.command, "watch") == 0) {
         mosquitto_lib_init();
         code = watch_run(cfg, o.seconds, stdout);

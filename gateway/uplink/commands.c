@@ -1,18 +1,17 @@
-/* commands.c - see commands.h. */
+/* commands.c - see commands.h: the payload opened (signed or not), the dispatch by verb, and the
+ * answer every command gets. The verbs themselves are in cmd_alarm.c and cmd_workorder.c. */
 #include "gateway/uplink/commands.h"
-#include "config/duration.h"
-#include "gateway/alarms/alarms.h"
+#include "gateway/uplink/commands_impl.h"
 #include "gateway/base/clock.h"
 #include "gateway/base/error.h"
 #include "gateway/base/jws.h"
 #include "gateway/store/journal.h"
-#include "gateway/work/workorders.h"
 
 #include <jansson.h>
 #include <string.h>
 
 /* A string member of at most CMD_FIELD_MAX bytes, or NULL (absent, wrong type or too long). */
-static const char *field(const json_t *o, const char *key, int *bad)
+const char *commands__field(const json_t *o, const char *key, int *bad)
 {
     json_t *v = json_object_get(o, key);
     if (!v || json_is_null(v)) return NULL;
@@ -28,8 +27,8 @@ static const char *field(const json_t *o, const char *key, int *bad)
  * what_key/what name its object ("alarm": ID); the sender's `by` (who it claims, or the signer)
  * is part of both.
  */
-static int reply(struct commands *c, const char *verb, const json_t *req, int ok, const char *error,
-                 const char *what_key, const char *what)
+int commands__reply(struct commands *c, const char *verb, const json_t *req, int ok,
+                    const char *error, const char *what_key, const char *what)
 {
     json_t *r = json_pack("{s:s, s:b}", "cmd", verb, "ok", ok);
     json_t *ev = json_pack("{s:s, s:b}", "cmd", verb, "ok", ok);
@@ -69,88 +68,22 @@ static int reply(struct commands *c, const char *verb, const json_t *req, int ok
 
 /* Answers a command that reached its module: refused with why for the refusals (not found,
  * invalid, wrong state), accepted on 0; any other code is the store's, returned as it is. */
-static int outcome(struct commands *c, const char *verb, const json_t *o, int rc, const char *why,
-                   const char *key, const char *value)
+int commands__outcome(struct commands *c, const char *verb, const json_t *o, int rc,
+                      const char *why, const char *key, const char *value)
 {
     if (rc == ST_ERR_NOTFOUND || rc == ST_ERR_INVAL || rc == ST_ERR_STATE)
-        return reply(c, verb, o, 0, why, key, value);
-    return rc ? rc : reply(c, verb, o, 1, NULL, key, value);
+        return commands__reply(c, verb, o, 0, why, key, value);
+    return rc ? rc : commands__reply(c, verb, o, 1, NULL, key, value);
 }
 
 /* Refused unless `by` may give a command needing role; 1 when refused (answered in *rc). */
-static int refused(struct commands *c, const char *verb, const json_t *o, const char *by,
-                   unsigned role, const char *key, const char *value, int *rc)
+int commands__refused(struct commands *c, const char *verb, const json_t *o, const char *by,
+                      unsigned role, const char *key, const char *value, int *rc)
 {
     const char *why = NULL;
     if (authority_allows(&c->auth, by, role, &why)) return 0;
-    *rc = reply(c, verb, o, 0, why, key, value);
+    *rc = commands__reply(c, verb, o, 0, why, key, value);
     return 1;
-}
-
-static int cmd_ack(struct commands *c, const json_t *o, int64_t now_mono, int64_t now_wall)
-{
-    int bad = 0, rc;
-    const char *alarm = field(o, "alarm", &bad), *by = field(o, "by", &bad);
-    if (bad || !alarm)
-        return reply(c, "ack", o, 0, "expected {\"alarm\": ID, \"by\": NAME}", NULL, NULL);
-    if (refused(c, "ack", o, by, ROLE_ACK, "alarm", alarm, &rc)) return rc;
-    rc = alarms_ack(c->alarms, alarm, by, now_mono, now_wall);
-    return outcome(c, "ack", o, rc,
-                   rc == ST_ERR_NOTFOUND ? "no such alarm" : "nothing to acknowledge", "alarm",
-                   alarm);
-}
-
-static int cmd_workorder(struct commands *c, const json_t *o, int64_t now_wall)
-{
-    int bad = 0, rc;
-    const char *id = field(o, "id", &bad), *status = field(o, "status", &bad);
-    const char *by = field(o, "by", &bad);
-    json_t *n = json_object_get(o, "note");
-    const char *note = NULL;
-    if (n && json_is_string(n) && json_string_length(n) <= CMD_PAYLOAD_MAX / 2)
-        note = json_string_value(n);
-    else if (n && !json_is_null(n))
-        bad = 1;
-    if (bad || !id || !status)
-        return reply(c, "workorder", o, 0,
-                     "expected {\"id\": WO_ID, \"status\": STATUS, \"by\": NAME, \"note\": TEXT}",
-                     NULL, NULL);
-    /* Cancelling an emergency order takes the cancel role: it stops the SLA clock of a fire. */
-    struct workorder *w = wo_find(c->wos, id);
-    unsigned role = ROLE_WORKORDER;
-    if (w && w->priority == PRIO_EMERGENCY && strcmp(status, "cancelled") == 0) role |= ROLE_CANCEL;
-    if (refused(c, "workorder", o, by, role, "id", id, &rc)) return rc;
-    const char *why = NULL;
-    rc = wo_set_status(c->wos, id, status, by, note, now_wall, &why);
-    return outcome(c, "workorder", o, rc, why, "id", id);
-}
-
-static int cmd_shelve(struct commands *c, const json_t *o, int64_t now_mono, int64_t now_wall)
-{
-    int bad = 0, rc;
-    const char *alarm = field(o, "alarm", &bad), *dur = field(o, "for", &bad);
-    const char *by = field(o, "by", &bad);
-    int64_t for_ms = 0;
-    if (bad || !alarm || !dur || duration_parse(dur, &for_ms) != ST_OK)
-        return reply(c, "shelve", o, 0,
-                     "expected {\"alarm\": ID, \"for\": DURATION (\"30m\"), \"by\": NAME}", NULL,
-                     NULL);
-    if (refused(c, "shelve", o, by, ROLE_SHELVE, "alarm", alarm, &rc)) return rc;
-    const char *why = NULL;
-    rc = alarms_shelve(c->alarms, alarm, by, for_ms, now_mono, now_wall, &why);
-    return outcome(c, "shelve", o, rc, why, "alarm", alarm);
-}
-
-static int cmd_unshelve(struct commands *c, const json_t *o, int64_t now_mono, int64_t now_wall)
-{
-    int bad = 0, rc;
-    const char *alarm = field(o, "alarm", &bad), *by = field(o, "by", &bad);
-    if (bad || !alarm)
-        return reply(c, "unshelve", o, 0, "expected {\"alarm\": ID, \"by\": NAME}", NULL, NULL);
-    if (refused(c, "unshelve", o, by, ROLE_SHELVE, "alarm", alarm, &rc)) return rc;
-    rc = alarms_unshelve(c->alarms, alarm, by, now_mono, now_wall);
-    return outcome(c, "unshelve", o, rc, rc == ST_ERR_NOTFOUND ? "no such alarm" : "not shelved",
-                   "alarm", alarm);
 }
 
 /* A refused command's fields as far as they can be read (a JSON object, or a token's claims),
@@ -184,7 +117,7 @@ static json_t *open_command(struct commands *c, const char *verb, const void *pa
         if (*rc == ST_ERR_INVAL) {
             /* Refused; its "req" (even unverified) still lets the sender match the answer. */
             json_t *req = unverified_fields(payload, len);
-            *rc = reply(c, verb, req, 0, why, NULL, NULL);
+            *rc = commands__reply(c, verb, req, 0, why, NULL, NULL);
             json_decref(req);
         }
         if (!o) return NULL;
@@ -195,7 +128,7 @@ static json_t *open_command(struct commands *c, const char *verb, const void *pa
     o = json_loadb(payload, len, JSON_REJECT_DUPLICATES, &jerr);
     if (o && json_is_object(o)) return o;
     json_decref(o);
-    *rc = reply(c, verb, NULL, 0, "payload is not a JSON object", NULL, NULL);
+    *rc = commands__reply(c, verb, NULL, 0, "payload is not a JSON object", NULL, NULL);
     return NULL;
 }
 
@@ -209,20 +142,21 @@ int commands_handle(struct commands *c, const char *verb, const void *payload, s
     for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
         if (strcmp(verb, verbs[i]) == 0) name = verbs[i];
     verb = name;
-    if (len > CMD_PAYLOAD_MAX) return reply(c, verb, NULL, 0, "payload too large", NULL, NULL);
+    if (len > CMD_PAYLOAD_MAX)
+        return commands__reply(c, verb, NULL, 0, "payload too large", NULL, NULL);
     int rc = ST_OK;
     json_t *o = open_command(c, verb, payload, len, now_wall, &rc);
     if (!o) return rc;
     if (strcmp(verb, "ack") == 0)
-        rc = cmd_ack(c, o, now_mono, now_wall);
+        rc = commands__ack(c, o, now_mono, now_wall);
     else if (strcmp(verb, "workorder") == 0)
-        rc = cmd_workorder(c, o, now_wall);
+        rc = commands__workorder(c, o, now_wall);
     else if (strcmp(verb, "shelve") == 0)
-        rc = cmd_shelve(c, o, now_mono, now_wall);
+        rc = commands__shelve(c, o, now_mono, now_wall);
     else if (strcmp(verb, "unshelve") == 0)
-        rc = cmd_unshelve(c, o, now_mono, now_wall);
+        rc = commands__unshelve(c, o, now_mono, now_wall);
     else
-        rc = reply(c, "unknown", o, 0, "unknown command", NULL, NULL);
+        rc = commands__reply(c, "unknown", o, 0, "unknown command", NULL, NULL);
     json_decref(o);
     return rc;
 }
