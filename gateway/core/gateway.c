@@ -41,6 +41,16 @@ static int on_sensor_sample(void *ctx, const struct sample *s)
     return samples_apply(ctx, s);
 }
 
+/* A sensor's bridge availability and battery drive its built-in alarms. */
+static void on_sensor_status(void *ctx, int sensor, enum sensor_status what, int on)
+{
+    struct gateway *g = ctx;
+    if (what == SENSOR_OFFLINE)
+        alarms_sensor_comm(&g->alarms, sensor, on);
+    else
+        alarms_sensor_battery(&g->alarms, sensor, on);
+}
+
 static void sensor_link_connected(void *ctx)
 {
     struct gateway *g = ctx;
@@ -135,6 +145,7 @@ static int open_links(struct gateway *g)
     int64_t now = clock_mono_ms();
     g->sensors = mqtt_sensors_new(cfg, g->timers, on_sensor_sample, g, now);
     if (!g->sensors) return ST_ERR_NOMEM;
+    mqtt_sensors_on_status(g->sensors, on_sensor_status);
     const char *const *topics;
     size_t n_topics = mqtt_sensors_topics(g->sensors, &topics);
     /* Sensors on the upstream broker are subscribed by the uplink at each connect. */
