@@ -8,6 +8,7 @@
 #include "gateway/core/samples.h"
 #include "gateway/store/lock.h"
 #include "gateway/store/store.h"
+#include "gateway/uplink/discovery.h"
 #include "gateway/uplink/mqtt_link.h"
 
 #include <errno.h>
@@ -153,6 +154,8 @@ static int open_links(struct gateway *g)
     int rc = uplink_init(&g->up, cfg, g->store, on_message, g, shared ? topics : NULL,
                          shared ? n_topics : 0);
     if (rc) return rc;
+    /* Home Assistant discovery, announced by the uplink at each connect. */
+    if ((rc = discovery_new(cfg, &g->alarms, g->store, &g->journal, &g->up.discovery))) return rc;
     timer_init(&g->up_tick, up_tick_due, g, "upstream link");
     if ((rc = timers_arm(g->timers, &g->up_tick, now))) return rc;
     if (!shared && n_topics) {
