@@ -6,10 +6,14 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "adapters/mqtt_sensors/parse.h"
 #include "adapters/mqtt_sensors/sensors.h"
+#include "config/config.h"
 #include "gateway/base/error.h"
 #include "gateway/base/quality.h"
 #include "gateway/base/timer.h"
@@ -329,6 +333,88 @@ static void test_offline_before_any_reading_has_no_value(void **st)
     timers_free(ts);
 }
 
+/* ---- the settings ---- */
+
+static int load_text(const char *text, struct config **cfg, struct config_diag *d)
+{
+    char path[] = "/tmp/steward-sensors-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    fputs(text, f);
+    fclose(f);
+    int rc = config_load(path, cfg, d);
+    unlink(path);
+    return rc;
+}
+
+static int diag_has(const struct config_diag *d, const char *needle)
+{
+    for (size_t i = 0; i < d->n; i++)
+        if (strstr(d->msgs[i], needle)) return 1;
+    return 0;
+}
+
+static void test_zigbee2mqtt_settings_load_with_their_defaults(void **st)
+{
+    (void)st;
+    struct config *cfg = NULL;
+    struct config_diag d = {0};
+    int rc = load_text("site = { id = \"s\"; };\n"
+                       "sensors = (\n"
+                       "  { id = \"b2_temp\"; kind = \"other\"; topic = \"zigbee2mqtt/b2_temp\";\n"
+                       "    field = \"temperature\"; type = \"number\"; unit = \"°C\";\n"
+                       "    availability = true; battery_min = 30; },\n"
+                       "  { id = \"leak\"; kind = \"leak\"; topic = \"z/leak\"; field = \"w\";\n"
+                       "    availability_topic = \"bridge/leak/state\"; } );\n"
+                       "rules = ( { id = \"hot\"; when = \"b2_temp > 40\"; priority = \"urgent\";\n"
+                       "    category = \"hvac\"; title = \"hot\"; } );\n",
+                       &cfg, &d);
+    for (size_t i = 0; i < d.n; i++)
+        print_message("%s\n", d.msgs[i]);
+    assert_int_equal(rc, ST_OK);
+    const struct cfg_sensor *t = &cfg->sensors_in[0], *l = &cfg->sensors_in[1];
+    assert_true(t->numeric);
+    assert_string_equal(t->unit, "°C");
+    assert_string_equal(t->availability_topic, "zigbee2mqtt/b2_temp/availability");
+    assert_int_equal(t->battery_min, 30);
+    assert_true(t->battery);
+    assert_string_equal(cfg->points[t->point].unit, "°C");
+    assert_false(l->numeric);
+    assert_string_equal(l->availability_topic, "bridge/leak/state");
+    assert_int_equal(l->battery_min, 20);
+    assert_int_equal(config_sensor_builtin(cfg, "comm_leak"), 1);
+    assert_int_equal(config_sensor_builtin(cfg, "battery_b2_temp"), 0);
+    assert_int_equal(config_sensor_builtin(cfg, "silent_leak"), -1);
+    config_free(cfg);
+    config_diag_free(&d);
+}
+
+static void test_zigbee2mqtt_settings_refuse_what_cannot_work(void **st)
+{
+    (void)st;
+    struct config *cfg = NULL;
+    struct config_diag d = {0};
+    int rc =
+        load_text("site = { id = \"s\"; };\n"
+                  "sensors = (\n"
+                  "  { id = \"leak\"; kind = \"leak\"; topic = \"z/leak\"; field = \"w\";\n"
+                  "    unit = \"C\"; availability_topic = \"z/+/availability\"; },\n"
+                  "  { id = \"t\"; kind = \"other\"; topic = \"z/t\"; field = \"t\";\n"
+                  "    type = \"float\"; battery_min = 0; } );\n"
+                  "rules = ( { id = \"battery_leak\"; when = \"leak\"; priority = \"normal\";\n"
+                  "    category = \"x\"; title = \"x\"; } );\n",
+                  &cfg, &d);
+    assert_int_equal(rc, ST_ERR_CONFIG);
+    assert_null(cfg);
+    assert_true(diag_has(&d, "'unit' applies to type = \"number\" only"));
+    assert_true(diag_has(&d, "'availability_topic' must be one topic"));
+    assert_true(diag_has(&d, "'type' = \"float\" is not one of: bool, number"));
+    assert_true(diag_has(&d, "'battery_min' = 0 is out of range (1 to 100)"));
+    assert_true(diag_has(&d, "the id is taken by a built-in alarm of sensor 'leak'"));
+    config_diag_free(&d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -346,6 +432,8 @@ int main(void)
         cmocka_unit_test(test_availability_plain_and_json),
         cmocka_unit_test(test_zigbee2mqtt_temperature_battery_and_availability),
         cmocka_unit_test(test_offline_before_any_reading_has_no_value),
+        cmocka_unit_test(test_zigbee2mqtt_settings_load_with_their_defaults),
+        cmocka_unit_test(test_zigbee2mqtt_settings_refuse_what_cannot_work),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
