@@ -95,6 +95,7 @@ $(BUILD)/tests/bench/%: $(BUILD)/tests/bench/%.o $(HARN_OBJ) $(LIB)
 test: have-deps
 	@$(MAKE) --no-print-directory run-tests
 	@$(MAKE) --no-print-directory fuzz-short
+	@$(MAKE) --no-print-directory faults-short
 
 run-tests: $(PROGS) $(UNIT_BIN) $(INT_BIN)
 	@BUILD=$(BUILD) scripts/run-tests.sh $(UNIT_BIN) $(INT_BIN) tests/lint/test_check_layers.sh \
@@ -166,3 +167,6 @@ clean:
 
 # libFuzzer targets (clang): make fuzz (FUZZ_SECONDS each), make fuzz-short (inside make test).
 include tests/fuzz/fuzz.mk
+
+# The fault battery against the real gateway: make faults (full), make faults-short (in make test).
+include tests/faults/faults.mk

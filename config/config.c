@@ -79,6 +79,7 @@ static int build_catalog(struct reader *r, struct config *c)
         cp->name = strdup(s->id);
         cp->device = -1;
         cp->sensor = (int)i;
+        cp->unit = s->unit;
         s->point = (int)c->n_points++;
     }
     return ST_OK;
@@ -105,6 +106,19 @@ int config_rule_find(const struct config *cfg, const char *id)
     return -1;
 }
 
+int config_sensor_builtin(const struct config *cfg, const char *id)
+{
+    for (size_t k = 0; k < cfg->n_sensors; k++) {
+        const struct cfg_sensor *s = &cfg->sensors_in[k];
+        if (!s->id) continue;
+        if (s->availability_topic && !strncmp(id, "comm_", 5) && !strcmp(id + 5, s->id))
+            return (int)k;
+        if (s->battery && !s->plain && !strncmp(id, "battery_", 8) && !strcmp(id + 8, s->id))
+            return (int)k;
+    }
+    return -1;
+}
+
 /* Duplicate ids among items of one kind. */
 #define CHECK_DUPS(r, arr, n, label)                                                               \
     for (size_t i_ = 0; i_ < (n); i_++)                                                            \
@@ -124,6 +138,7 @@ static void check_task_ids(struct reader *r, const struct config *c)
         if (!strncmp(id, "comm_", 5)) clash |= config_device_find(c, id + 5) >= 0;
         for (size_t k = 0; !strncmp(id, "silent_", 7) && k < c->n_sensors; k++)
             clash |= c->sensors_in[k].id && !strcmp(c->sensors_in[k].id, id + 7);
+        clash |= config_sensor_builtin(c, id) >= 0;
         if (clash)
             rd_error_line(r, c->maintenance[i].line,
                           "maintenance id '%s' is also an alarm's id: their work orders would "
@@ -230,6 +245,7 @@ int config_load(const char *path, struct config **out, struct config_diag *diag)
         config_load_sla(&r, root, c);
         config_load_maintenance(&r, root, c);
         config_load_commands(&r, root, c);
+        config_load_homeassistant(&r, root, c);
         CHECK_DUPS(&r, c->maintenance, c->n_maintenance, "maintenance");
         check_task_ids(&r, c);
     }
@@ -308,6 +324,8 @@ void config_free(struct config *c)
         free(s->off);
         free(s->asset);
         free(s->location);
+        free(s->unit);
+        free(s->availability_topic);
     }
     free(c->sensors_in);
     for (size_t i = 0; i < c->n_rules; i++) {
@@ -345,6 +363,8 @@ void config_free(struct config *c)
     for (size_t i = 0; i < c->n_points; i++)
         free(c->points[i].name);
     free(c->points);
+    free(c->homeassistant.prefix);
+    free(c->homeassistant.node_id);
     free(c);
 }
 

@@ -97,6 +97,12 @@ struct cfg_sensor {
     int64_t heartbeat_ms; /* 0: not supervised */
     int point;            /* its index in config->points */
     int line;
+    int numeric;              /* type = "number": the field is a number, the point numeric */
+    char *unit;               /* numeric sensors: the unit in telemetry, or NULL */
+    char *availability_topic; /* drives comm_<sensor> ("online"/"offline"), or NULL */
+    int availability;         /* availability = true: the topic is TOPIC/availability */
+    int battery;              /* watch battery_low / battery in its JSON: battery_<sensor> */
+    int battery_min;          /* battery below this percent is low; default 20 */
 };
 
 struct cfg_rule {
@@ -196,6 +202,11 @@ struct config {
     } commands;
     struct cfg_point *points; /* the catalog */
     size_t n_points;
+    struct {
+        int discovery; /* announce the site's entities to Home Assistant (MQTT discovery) */
+        char *prefix;  /* its discovery prefix, default "homeassistant" */
+        char *node_id; /* the node id in discovery topics, default "steward_SITE" */
+    } homeassistant;
 };
 
 /*
@@ -239,6 +250,9 @@ int config_point_find(const struct config *cfg, const char *name);
 /* Index of the device / sensor / rule / bus with this id, or -1. */
 int config_device_find(const struct config *cfg, const char *id);
 int config_rule_find(const struct config *cfg, const char *id);
+/* The sensor whose built-in comm_<sensor> (availability) or battery_<sensor> alarm has this id,
+ * or -1. */
+int config_sensor_builtin(const struct config *cfg, const char *id);
 /* Index of the operator with this name, or -1. */
 int config_operator_find(const struct config *cfg, const char *name);
 

@@ -24,5 +24,6 @@ void config_load_rules(struct reader *r, const config_setting_t *root, struct co
 void config_load_sla(struct reader *r, const config_setting_t *root, struct config *c);
 void config_load_maintenance(struct reader *r, const config_setting_t *root, struct config *c);
 void config_load_commands(struct reader *r, const config_setting_t *root, struct config *c);
+void config_load_homeassistant(struct reader *r, const config_setting_t *root, struct config *c);
 
 #endif

@@ -69,6 +69,9 @@ void config_load_rules(struct reader *r, const config_setting_t *root, struct co
                 !strcmp(ru->id + 7, c->sensors_in[k].id))
                 rd_error(r, g, "%s: the id is taken by the built-in alarm of sensor '%s'", what,
                          ru->id + 7);
+        if (config_sensor_builtin(c, ru->id) >= 0)
+            rd_error(r, g, "%s: the id is taken by a built-in alarm of sensor '%s'", what,
+                     c->sensors_in[config_sensor_builtin(c, ru->id)].id);
         if (ru->when) compile_expr(r, g, c, "when", ru->id, ru->when, &ru->when_expr);
         if (ru->clear) compile_expr(r, g, c, "clear", ru->id, ru->clear, &ru->clear_expr);
         rule_place(c, ru);

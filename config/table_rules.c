@@ -4,6 +4,7 @@
 #include "config/load.h"
 #include "config/settings.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,10 +17,54 @@ static const char *apply_topic(void *target, const struct setting *row, const st
     return NULL;
 }
 
+/* The bridge's availability topic: one topic too. */
+static const char *apply_availability_topic(void *target, const struct setting *row,
+                                            const struct set_value *v)
+{
+    (void)row;
+    if (!*v->s || strpbrk(v->s, "+#")) return "must be one topic, without the wildcards + or #";
+    struct cfg_sensor *s = target;
+    free(s->availability_topic);
+    s->availability_topic = strdup(v->s);
+    return NULL;
+}
+
+/* availability = true: Zigbee2MQTT's TOPIC/availability, unless a topic was given. The topic and
+ * availability_topic rows come first, so both are known here. */
+static const char *apply_availability(void *target, const struct setting *row,
+                                      const struct set_value *v)
+{
+    (void)row;
+    struct cfg_sensor *s = target;
+    s->availability = (int)v->i;
+    if (v->i && !s->availability_topic && s->topic &&
+        asprintf(&s->availability_topic, "%s/availability", s->topic) < 0)
+        s->availability_topic = NULL;
+    return NULL;
+}
+
+/* A numeric sensor's unit goes into telemetry JSON as it is (as a Modbus point's does). The type
+ * row comes first, so it is known here. */
+static const char *apply_sensor_unit(void *target, const struct setting *row,
+                                     const struct set_value *v)
+{
+    (void)row;
+    struct cfg_sensor *s = target;
+    int control = 0;
+    for (const unsigned char *p = (const unsigned char *)v->s; *p; p++)
+        control |= *p < 0x20 || *p == 0x7f;
+    if (!s->numeric) return "applies to type = \"number\" only";
+    if (control || strpbrk(v->s, "\"\\") || strlen(v->s) > 16)
+        return "must be at most 16 characters without quotes, backslashes or control characters";
+    s->unit = strdup(v->s);
+    return NULL;
+}
+
 /* ---- sensors ---- */
 
 static const char *const kinds[] = {"fire", "leak", "door", "other", NULL};
 static const char *const payloads[] = {"json", "plain", NULL}; /* index 1 sets cfg_sensor.plain */
+static const char *const types[] = {"bool", "number", NULL};   /* index 1 sets cfg_sensor.numeric */
 
 static const struct setting sensor_rows[] = {
     {.name = "id",
@@ -67,6 +112,35 @@ static const struct setting sensor_rows[] = {
      SET_DUR(struct cfg_sensor, heartbeat_ms, 1000),
      .shown = "not supervised",
      .doc = "raise `silent_ID` when nothing arrives for this long"},
+    {.name = "type",
+     SET_ONE_OF(struct cfg_sensor, numeric, types),
+     .def = "bool",
+     .doc = "a boolean state, or a number (temperature, humidity...) usable in rules"},
+    {.name = "unit",
+     .type = SET_STRING,
+     .off = SET_NOWHERE,
+     .apply = apply_sensor_unit,
+     .doc = "`type = \"number\"`: the unit in telemetry, e.g. `°C`; at most 16 characters"},
+    {.name = "availability_topic",
+     .type = SET_STRING,
+     .off = SET_NOWHERE,
+     .apply = apply_availability_topic,
+     .shown = "`TOPIC/availability` with `availability`",
+     .doc = "`online`/`offline` (or `{\"state\": ...}`) here raise and clear `comm_ID`"},
+    {.name = "availability",
+     .type = SET_BOOL,
+     .off = SET_NOWHERE,
+     .apply = apply_availability,
+     .def = "false",
+     .doc = "supervise the bridge's availability topic (Zigbee2MQTT: `TOPIC/availability`)"},
+    {.name = "battery",
+     SET_BOOLEAN(struct cfg_sensor, battery),
+     .def = "true",
+     .doc = "JSON payloads: `battery_low` or `battery` below `battery_min` raise `battery_ID`"},
+    {.name = "battery_min",
+     SET_INTEGER(struct cfg_sensor, battery_min, 1, 100),
+     .def = "20",
+     .doc = "the battery percent below which it is low"},
 };
 const struct set_table set_sensors = {.name = "sensors",
                                       .doc = "one group per MQTT sensor",

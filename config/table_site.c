@@ -111,6 +111,11 @@ static const struct setting root_rows[] = {
      .off = SET_NOWHERE,
      .sub = &set_metrics,
      .doc = "the gateway's metrics"},
+    {.name = "homeassistant",
+     .type = SET_GROUP,
+     .off = SET_NOWHERE,
+     .sub = &set_homeassistant,
+     .doc = "Home Assistant MQTT discovery"},
 };
 const struct set_table set_root = {.name = "top level",
                                    .doc = "the groups of a configuration file",

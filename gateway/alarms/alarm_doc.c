@@ -95,8 +95,7 @@ static json_t *transition_event(const struct alarm *al, enum alarm_state from,
     if (by) json_object_set_new(ev, "by", json_string(by));
     if (t == ALARM_T_SHELVED) journal_set_time(ev, "until", al->shelved_until);
     if (al->kind != ALARM_KIND_RULE)
-        json_object_set_new(
-            ev, "kind", json_string(al->kind == ALARM_KIND_COMM ? "comm_fault" : "sensor_silent"));
+        json_object_set_new(ev, "kind", json_string(alarms__builtin_kind(al)));
     return ev;
 }
 
@@ -123,7 +122,8 @@ int alarms__record(struct alarms *a, struct alarm *al, enum alarm_state from,
             alarm_state_name(from), alarm_state_name(al->rt.state), priority_name(al->priority));
 
     if (t == ALARM_T_RAISED && al->priority < PRIO_WORKORDER_COUNT) {
-        static const char *const sources[] = {"rule", "comm", "supervision"};
+        /* Indexed by enum alarm_kind: a low battery is found by supervision, as silence is. */
+        static const char *const sources[] = {"rule", "comm", "supervision", "supervision"};
         struct wo_spec spec = {sources[al->kind], al->id,    al->asset,   al->location,
                                al->category,      al->title, al->priority};
         rc = wo_raise(a->wos, &spec, rule_evidence(a, al), now_wall, NULL);

@@ -132,7 +132,7 @@ int alarms_init(struct alarms *a, const struct config *cfg, struct alarm_inputs 
     a->timers = timers;
     timer_init(&a->clock, clock_due, a, "time rules");
     timer_init(&a->flood_t, flood_due, a, "flood");
-    size_t max = cfg->n_rules + cfg->n_devices + cfg->n_sensors;
+    size_t max = cfg->n_rules + alarms__builtin_count(cfg);
     a->v = calloc(max ? max : 1, sizeof(*a->v));
     a->dirty = calloc(max ? max : 1, sizeof(*a->dirty));
     a->time_rules = calloc(max ? max : 1, sizeof(*a->time_rules));

@@ -2,9 +2,10 @@
  * alarms.h - every alarm of the site and what happens when one changes state.
  *
  * The alarms are the configured rules plus the built-ins that need no rule (builtin.c):
- * comm_<device> (a Modbus device stopped answering, urgent) and silent_<sensor> (a supervised
- * MQTT sensor sent nothing within its heartbeat, urgent). Each runs the ISA-18.2 machine of
- * rules/alarm.h.
+ * comm_<device> (a Modbus device stopped answering, urgent), silent_<sensor> (a supervised
+ * MQTT sensor sent nothing within its heartbeat, urgent), comm_<sensor> (its bridge says the
+ * device is offline, urgent) and battery_<sensor> (its battery is low, normal). Each runs the
+ * ISA-18.2 machine of rules/alarm.h.
  *
  * A rule is re-evaluated when a point it reads changes (alarms_point_changed marks it dirty),
  * when one of its delays expires (its timer marks it dirty), and every second when it reads the
@@ -37,7 +38,8 @@ struct journal;
 struct store;
 struct wo_table;
 
-enum alarm_kind { ALARM_KIND_RULE, ALARM_KIND_COMM, ALARM_KIND_SILENT };
+/* comm_<sensor> is ALARM_KIND_COMM with ref n_devices + the sensor's index (builtin.c). */
+enum alarm_kind { ALARM_KIND_RULE, ALARM_KIND_COMM, ALARM_KIND_SILENT, ALARM_KIND_BATTERY };
 
 #define SHELF_LOG 16 /* shelves remembered per alarm for the 24 h cap */
 #define SHELF_CAP_WINDOW_MS (24 * 3600 * 1000LL)
@@ -110,6 +112,10 @@ void alarms_point_changed(struct alarms *a, int point);
  */
 void alarms_device_comm(struct alarms *a, int device, int ok);
 void alarms_sensor_silent(struct alarms *a, int sensor, int silent);
+/* A sensor's bridge says it is offline (or online again); its battery is low (or fine). Ignored
+ * for a sensor without the alarm (no availability topic; no battery supervision). */
+void alarms_sensor_comm(struct alarms *a, int sensor, int offline);
+void alarms_sensor_battery(struct alarms *a, int sensor, int low);
 
 /* Evaluates every queued alarm; records transitions. Returns 0 or the first st_err from the
  * store (the caller's transaction must then not be published). */

@@ -16,6 +16,10 @@ void alarms__mark_dirty(struct alarms *a, size_t i);
 
 /* Adds the built-in alarms of cfg to the table (builtin.c). Returns 0 or ST_ERR_NOMEM. */
 int alarms__add_builtins(struct alarms *a);
+/* How many built-in alarms cfg has at most (builtin.c), for the table's room. */
+size_t alarms__builtin_count(const struct config *cfg);
+/* The "kind" of a built-in alarm's events: "comm_fault", "sensor_silent", "battery_low". */
+const char *alarms__builtin_kind(const struct alarm *al);
 /* Appends an alarm to a->v (room is reserved by alarms_init); title is owned from then on. */
 int alarms__add(struct alarms *a, enum alarm_kind kind, int ref, const char *id_prefix,
                 const char *name, char *title);

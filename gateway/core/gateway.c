@@ -8,6 +8,7 @@
 #include "gateway/core/samples.h"
 #include "gateway/store/lock.h"
 #include "gateway/store/store.h"
+#include "gateway/uplink/discovery.h"
 #include "gateway/uplink/mqtt_link.h"
 
 #include <errno.h>
@@ -39,6 +40,16 @@ static void on_message(void *ctx, const char *topic, const void *payload, size_t
 static int on_sensor_sample(void *ctx, const struct sample *s)
 {
     return samples_apply(ctx, s);
+}
+
+/* A sensor's bridge availability and battery drive its built-in alarms. */
+static void on_sensor_status(void *ctx, int sensor, enum sensor_status what, int on)
+{
+    struct gateway *g = ctx;
+    if (what == SENSOR_OFFLINE)
+        alarms_sensor_comm(&g->alarms, sensor, on);
+    else
+        alarms_sensor_battery(&g->alarms, sensor, on);
 }
 
 static void sensor_link_connected(void *ctx)
@@ -140,6 +151,8 @@ static int open_links(struct gateway *g)
     int rc = uplink_init(&g->up, cfg, g->store, on_message, g, shared ? topics : NULL,
                          shared ? n_topics : 0);
     if (rc) return rc;
+    /* Home Assistant discovery, announced by the uplink at each connect. */
+    if ((rc = discovery_new(cfg, &g->alarms, g->store, &g->journal, &g->up.discovery))) return rc;
     timer_init(&g->up_tick, up_tick_due, g, "upstream link");
     if ((rc = timers_arm(g->timers, &g->up_tick, now))) return rc;
     if (!shared && n_topics) {
@@ -175,6 +188,7 @@ int gateway_open_site(struct gateway *g)
         return rc;
     g->sensors = mqtt_sensors_new(cfg, g->timers, on_sensor_sample, g, clock_mono_ms());
     if (!g->sensors) return ST_ERR_NOMEM;
+    mqtt_sensors_on_status(g->sensors, on_sensor_status);
     return metrics_init(&g->metrics, g);
 }
 

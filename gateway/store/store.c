@@ -326,6 +326,27 @@ int store_mark_get(struct store *s, const char *name, int64_t *out)
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? ST_OK : store_db_fail(s, "reading a mark");
 }
 
+int store_mark_each(struct store *s, const char *prefix, store_mark_fn fn, void *ctx)
+{
+    /* Rare (once at start): a statement of its own rather than one kept prepared. */
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(
+            s->db,
+            "SELECT name, value FROM counters WHERE substr(name, 1, length(?1)) = ?1 "
+            "ORDER BY name",
+            -1, &st, NULL) != SQLITE_OK)
+        return store_db_fail(s, "reading marks");
+    sqlite3_bind_text(st, 1, prefix, -1, SQLITE_STATIC);
+    int rc, ret = 0;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        ret = fn(ctx, (const char *)sqlite3_column_text(st, 0), sqlite3_column_int64(st, 1));
+        if (ret) break;
+    }
+    int failed = rc != SQLITE_ROW && rc != SQLITE_DONE;
+    sqlite3_finalize(st);
+    return failed ? store_db_fail(s, "reading marks") : ret;
+}
+
 int store_event_last(struct store *s, const char *type, char **json)
 {
     sqlite3_stmt *st = s->st[S_EVENT_LAST];

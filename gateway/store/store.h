@@ -76,6 +76,11 @@ int store_next_wo_number(struct store *s, int64_t *out);
  * store_mark_get reads the committed value (0 when none); store_mark_put writes in the group. */
 int store_mark_get(struct store *s, const char *name, int64_t *out);
 int store_mark_put(struct store *s, const char *name, int64_t value);
+/* Calls fn(ctx, name, value) for every mark whose name starts with prefix, in name order, until fn
+ * returns non-zero (returned). name is borrowed for the call. Returns 0, fn's value or an st_err.
+ */
+typedef int (*store_mark_fn)(void *ctx, const char *name, int64_t value);
+int store_mark_each(struct store *s, const char *prefix, store_mark_fn fn, void *ctx);
 
 /*
  * Keeps the file within max_bytes (storage.max_size) of pages in use: when over, removes the

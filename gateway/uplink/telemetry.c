@@ -17,7 +17,7 @@ void telemetry_publish(struct uplink *u, const struct config *cfg, int id, doubl
     if (dot) *dot = '/';
     if (ts_ms == 0 && quality != QUALITY_GOOD)
         snprintf(text, sizeof(text), "null");
-    else if (cp->sensor >= 0)
+    else if (cp->sensor >= 0 && !cfg->sensors_in[cp->sensor].numeric)
         snprintf(text, sizeof(text), "%s", value != 0 ? "true" : "false");
     else
         snprintf(text, sizeof(text), "%.10g", value);

@@ -14,7 +14,8 @@ struct uplink;
 
 /*
  * Publishes point id of cfg's catalog with its value, quality and reading time (ts_ms 0: never
- * read). A sensor's value is true/false; a value never read is null. Dropped when offline.
+ * read). A boolean sensor's value is true/false (a numeric one's a number); a value never read is
+ * null. Dropped when offline.
  */
 void telemetry_publish(struct uplink *u, const struct config *cfg, int id, double value,
                        int quality, int64_t ts_ms);

@@ -3,6 +3,7 @@
 #include "gateway/base/clock.h"
 #include "gateway/base/error.h"
 #include "gateway/base/log.h"
+#include "gateway/uplink/discovery.h"
 #include "gateway/uplink/mqtt_link.h"
 #include "gateway/store/store.h"
 #include "gateway/base/version.h"
@@ -68,6 +69,13 @@ static void publish_untracked(struct uplink *u, const char *topic, const void *p
     if (s) s->shadows++;
 }
 
+/* Home Assistant's discovery configs: retained, QoS 1, not outbox rows. */
+static int publish_discovery(void *ctx, const char *topic, const char *payload, size_t len)
+{
+    publish_untracked(ctx, topic, payload, len, 1, 1);
+    return ST_OK;
+}
+
 static void on_connect(void *ctx)
 {
     struct uplink *u = ctx;
@@ -77,6 +85,8 @@ static void on_connect(void *ctx)
     for (size_t i = 0; i < u->n_extra; i++)
         mqtt_link_subscribe(u->link, u->extra_topics[i], 1);
     publish_untracked(u, u->status_topic, u->online_payload, strlen(u->online_payload), 1, 1);
+    int rc = u->discovery ? discovery_announce(u->discovery, publish_discovery, u) : ST_OK;
+    if (rc) log_msg(LOG_ERROR, "uplink: announcing to Home Assistant failed: %s", st_strerror(rc));
     u->last_sent = 0; /* everything undelivered goes out again... */
     int64_t pending = store_outbox_count(u->store);
     if (pending > 0)
@@ -188,6 +198,8 @@ void uplink_cleanup(struct uplink *u)
     u->n_acked = 0;
     free(u->online_payload);
     u->online_payload = NULL;
+    discovery_free(u->discovery);
+    u->discovery = NULL;
 }
 
 static int publish_row(void *ctx, int64_t id, const char *topic, const void *payload, size_t len,

@@ -17,6 +17,7 @@
 
 #include "config/config.h"
 
+struct discovery;
 struct mqtt_link;
 struct store;
 
@@ -49,12 +50,13 @@ struct uplink {
     int in_untracked, untracked_mid, untracked_seen; /* see publish_untracked in uplink.c */
     int64_t *acked; /* rows whose PUBACK arrived, to be marked delivered by uplink_settle */
     size_t n_acked;
+    struct discovery *discovery; /* owned when set: announced at each connect (discovery.h) */
 };
 
 /* Creates the link (not yet connected) with its Last Will "offline". Returns 0 or an st_err. */
 int uplink_init(struct uplink *u, const struct config *cfg, struct store *s, uplink_msg_fn fn,
                 void *ctx, const char *const *extra_topics, size_t n_extra);
-/* Publishes "offline" (retained) and disconnects cleanly, then frees. */
+/* Publishes "offline" (retained) and disconnects cleanly, then frees (the discovery too). */
 void uplink_cleanup(struct uplink *u);
 
 /* After a reload: the configuration (equal in everything the uplink reads) and the sensor topics
