@@ -114,6 +114,8 @@ struct cfg_rule {
     int64_t on_delay_ms;
     int64_t off_delay_ms;
     int latch;
+    int64_t realarm_ms; /* 0: never */
+    double deadband;    /* without clear: the margin by which `when` must be false to clear */
     enum priority priority;
     char *category;
     char *title;
@@ -138,13 +140,14 @@ struct cfg_maintenance {
 };
 
 /* What an operator may command (operators list; roles in the file: "ack", "shelve", "reset",
- * "workorder", "cancel"). */
+ * "workorder", "cancel", "out_of_service"). */
 enum operator_role {
-    ROLE_ACK = 1u << 0,       /* acknowledge alarms */
-    ROLE_SHELVE = 1u << 1,    /* shelve and unshelve alarms */
-    ROLE_RESET = 1u << 2,     /* reset latched alarms */
-    ROLE_WORKORDER = 1u << 3, /* change a work order's status */
-    ROLE_CANCEL = 1u << 4,    /* cancel an emergency work order */
+    ROLE_ACK = 1u << 0,            /* acknowledge alarms */
+    ROLE_SHELVE = 1u << 1,         /* shelve and unshelve alarms */
+    ROLE_RESET = 1u << 2,          /* reset latched alarms */
+    ROLE_WORKORDER = 1u << 3,      /* change a work order's status */
+    ROLE_CANCEL = 1u << 4,         /* cancel an emergency work order */
+    ROLE_OUT_OF_SERVICE = 1u << 5, /* take an emergency alarm out of service */
 };
 extern const char *const operator_role_names[]; /* indexed by bit position, NULL-terminated */
 
@@ -195,6 +198,10 @@ struct config {
     struct {
         int64_t interval_ms; /* P/metrics every this often, default 60 s */
     } metrics;
+    struct {
+        int count;         /* more raises than this within window: chattering (default 5) */
+        int64_t window_ms; /* default 10 min */
+    } chatter;
     struct {
         int require_signature;       /* commands must be JWS (HS256) signed by an operator's key */
         int64_t shelve_max_ms;       /* total shelving of one alarm within any 24 h, default 24 h */

@@ -22,6 +22,7 @@ static const char *bad_name(const char *s)
 void config_load_commands(struct reader *r, const config_setting_t *root, struct config *c)
 {
     settings_read(r, &set_metrics, settings_child(root, "metrics", SET_GROUP), "metrics", c, 0);
+    settings_read(r, &set_chatter, settings_child(root, "chatter", SET_GROUP), "chatter", c, 0);
     const config_setting_t *cg = settings_child(root, "commands", SET_GROUP);
     settings_read(r, &set_commands, cg, "commands", c, 0);
     const config_setting_t *l = settings_child(root, "operators", SET_LIST);

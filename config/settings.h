@@ -135,7 +135,8 @@ extern const struct set_table set_root, set_site, set_mqtt, set_broker, set_tls,
 extern const struct set_table set_sla, set_sla_prio[3], set_maintenance;
 extern const struct set_table set_modbus, set_buses, set_profiles, set_points, set_devices;
 extern const struct set_table set_sensors, set_rules;
-extern const struct set_table set_operators, set_commands, set_metrics; /* table_commands.c */
-extern const struct set_table set_homeassistant;                        /* table_ha.c */
+extern const struct set_table set_operators, set_commands, set_metrics,
+    set_chatter;                                 /* table_commands.c */
+extern const struct set_table set_homeassistant; /* table_ha.c */
 
 #endif

@@ -6,7 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *const operator_role_names[] = {"ack", "shelve", "reset", "workorder", "cancel", NULL};
+const char *const operator_role_names[] = {"ack",    "shelve",         "reset", "workorder",
+                                           "cancel", "out_of_service", NULL};
 
 static const char *apply_roles(void *target, const struct setting *row, const struct set_value *v)
 {
@@ -35,8 +36,9 @@ static const struct setting operator_rows[] = {
      .off = SET_NOWHERE,
      .apply = apply_roles,
      .def = "[]",
-     .doc = "what the operator may do: `ack`, `shelve`, `reset`, `workorder`, `cancel` (an "
-            "emergency work order)"},
+     .doc = "what the operator may do: `ack`, `shelve` (also out of service, but for an emergency "
+            "alarm), `reset`, `workorder`, `cancel` (an emergency work order), `out_of_service` "
+            "(an emergency alarm)"},
     {.name = "key_file",
      SET_STR(struct cfg_operator, key_file),
      .doc = "a file readable by steward only, holding the operator's HMAC key for signed "
@@ -85,3 +87,23 @@ const struct set_table set_metrics = {.name = "metrics",
                                       .doc = "the gateway's own figures for operators",
                                       .selector = -1,
                                       SET_ROWS(metrics_rows)};
+
+static const struct setting chatter_rows[] = {
+    {.name = "count",
+     .type = SET_INT,
+     .off = offsetof(struct config, chatter.count),
+     .min = 1,
+     .max = 30,
+     .def = "5",
+     .doc = "an alarm raised more often than this within `window` is chattering"},
+    {.name = "window",
+     .type = SET_DURATION,
+     .off = offsetof(struct config, chatter.window_ms),
+     .min = 1000,
+     .def = "10m",
+     .doc = "the window chatter is counted in"},
+};
+const struct set_table set_chatter = {.name = "chatter",
+                                      .doc = "when an alarm is chattering (ISA-18.2)",
+                                      .selector = -1,
+                                      SET_ROWS(chatter_rows)};

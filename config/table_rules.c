@@ -174,7 +174,17 @@ static const struct setting rule_rows[] = {
     {.name = "latch",
      SET_BOOLEAN(struct cfg_rule, latch),
      .def = "false",
-     .doc = "stays active until acknowledged after it cleared (fire)"},
+     .doc = "stays active through acknowledgements until reset (`P/cmd/reset`) after it cleared "
+            "(fire)"},
+    {.name = "realarm",
+     SET_DUR(struct cfg_rule, realarm_ms, 60000),
+     .shown = "never",
+     .doc = "publish the alarm again this often while it stays active and unacknowledged"},
+    {.name = "deadband",
+     SET_NUM(struct cfg_rule, deadband),
+     .def = "0",
+     .doc = "without `clear`: clears only when `when` is false by this margin (each comparison's "
+            "limit moved by it)"},
     {.name = "priority",
      SET_ONE_OF(struct cfg_rule, priority, priority_names),
      .flags = SET_REQUIRED,

@@ -5,17 +5,17 @@
 
 #include <string.h>
 
-static const char *const state_names[] = {"normal", "active_unack", "active_ack", "rtn_unack",
-                                          "shelved"};
+static const char *const state_names[] = {"normal",  "active_unack", "active_ack",    "rtn_unack",
+                                          "shelved", "suppressed",   "out_of_service"};
 
 const char *alarm_state_name(enum alarm_state s)
 {
-    return (unsigned)s <= ALARM_SHELVED ? state_names[s] : "normal";
+    return (unsigned)s <= ALARM_OUT_OF_SERVICE ? state_names[s] : "normal";
 }
 
 int alarm_state_parse(const char *name, enum alarm_state *out)
 {
-    for (int i = 0; i <= ALARM_SHELVED; i++) {
+    for (int i = 0; i <= ALARM_OUT_OF_SERVICE; i++) {
         if (name && strcmp(name, state_names[i]) == 0) {
             *out = (enum alarm_state)i;
             return ST_OK;
@@ -52,7 +52,9 @@ enum alarm_transition alarm_update(struct alarm_rt *a, const struct alarm_params
                                    int clear, int64_t now_ms, int64_t *wake_ms)
 {
     *wake_ms = 0;
-    if (a->state == ALARM_SHELVED) return ALARM_T_NONE; /* silenced: the condition is ignored */
+    if (a->state == ALARM_SHELVED || a->state == ALARM_SUPPRESSED ||
+        a->state == ALARM_OUT_OF_SERVICE)
+        return ALARM_T_NONE; /* silenced: the condition is ignored */
     if (alarm_is_active(a->state)) {
         a->raise_pending_ms = 0;
         if (a->condition_clear) {
@@ -86,19 +88,59 @@ enum alarm_transition alarm_ack(struct alarm_rt *a, const struct alarm_params *p
     (void)p;
     switch (a->state) {
     case ALARM_ACTIVE_UNACK:
-        a->state = a->condition_clear ? ALARM_NORMAL : ALARM_ACTIVE_ACK;
-        a->condition_clear = 0;
-        return ALARM_T_ACKED;
-    case ALARM_ACTIVE_ACK:
-        if (!a->condition_clear) return ALARM_T_NONE;
-        a->state = ALARM_NORMAL; /* the reset of a latched alarm */
-        a->condition_clear = 0;
+        /* A latched alarm stays active (and latched) through its acknowledgement: only a reset
+         * returns it to normal. */
+        a->state = ALARM_ACTIVE_ACK;
         return ALARM_T_ACKED;
     case ALARM_RTN_UNACK: a->state = ALARM_NORMAL; return ALARM_T_ACKED;
-    case ALARM_NORMAL:
-    case ALARM_SHELVED: break;
+    default: break;
     }
     return ALARM_T_NONE;
+}
+
+enum alarm_reset_result alarm_reset(struct alarm_rt *a, const struct alarm_params *p)
+{
+    if (!p->latch) return ALARM_RESET_NOT_LATCHED;
+    if (!alarm_is_active(a->state)) return ALARM_RESET_NOT_ACTIVE;
+    if (!a->condition_clear) return ALARM_RESET_PRESENT;
+    *a = (struct alarm_rt){.state = ALARM_NORMAL};
+    return ALARM_RESET_OK;
+}
+
+/* Into a silenced state from any other; back to normal, to be evaluated afresh. */
+static enum alarm_transition silence(struct alarm_rt *a, enum alarm_state st, enum alarm_transition t)
+{
+    if (a->state == st) return ALARM_T_NONE;
+    *a = (struct alarm_rt){.state = st};
+    return t;
+}
+
+static enum alarm_transition unsilence(struct alarm_rt *a, enum alarm_state st,
+                                       enum alarm_transition t)
+{
+    if (a->state != st) return ALARM_T_NONE;
+    *a = (struct alarm_rt){.state = ALARM_NORMAL};
+    return t;
+}
+
+enum alarm_transition alarm_out_of_service(struct alarm_rt *a)
+{
+    return silence(a, ALARM_OUT_OF_SERVICE, ALARM_T_OUT_OF_SERVICE);
+}
+
+enum alarm_transition alarm_in_service(struct alarm_rt *a)
+{
+    return unsilence(a, ALARM_OUT_OF_SERVICE, ALARM_T_IN_SERVICE);
+}
+
+enum alarm_transition alarm_suppress(struct alarm_rt *a)
+{
+    return silence(a, ALARM_SUPPRESSED, ALARM_T_SUPPRESSED);
+}
+
+enum alarm_transition alarm_unsuppress(struct alarm_rt *a)
+{
+    return unsilence(a, ALARM_SUPPRESSED, ALARM_T_UNSUPPRESSED);
 }
 
 enum alarm_transition alarm_shelve(struct alarm_rt *a)

@@ -78,14 +78,28 @@ static json_t *alarm_document(const struct alarms *a, const struct alarm *al, in
         journal_set_time(doc, "shelved_until", al->shelved_until);
         json_object_set_new(doc, "shelved_by", opt_str(al->shelved_by));
     }
+    if (al->rt.state == ALARM_OUT_OF_SERVICE) {
+        json_object_set_new(doc, "out_of_service_by", opt_str(al->oos_by));
+        json_object_set_new(doc, "note", opt_str(al->note));
+    }
+    if (al->rt.state == ALARM_SUPPRESSED)
+        json_object_set_new(doc, "suppressed_by", opt_str(al->suppressed_by));
+    json_object_set_new(doc, "quality", json_string(al->uncertain ? "uncertain" : "good"));
+    if (al->chattering) {
+        json_object_set_new(doc, "chattering", json_true());
+        json_object_set_new(doc, "chatter_count", json_integer(al->chatter_count));
+        journal_set_time(doc, "chatter_since", al->chatter_since);
+    }
     return doc;
 }
 
 static json_t *transition_event(const struct alarm *al, enum alarm_state from,
                                 enum alarm_transition t, const char *by)
 {
-    static const char *const tnames[] = {"none",    "raised",    "cleared",          "acked",
-                                         "shelved", "unshelved", "condition_cleared"};
+    static const char *const tnames[] = {
+        "none",       "raised",       "cleared",           "acked",
+        "shelved",    "unshelved",    "condition_cleared", "reset",
+        "suppressed", "unsuppressed", "out_of_service",    "in_service"};
     const char *tname =
         t == ALARM_T_LATCH && !al->rt.condition_clear ? "condition_returned" : tnames[t];
     json_t *ev = json_pack("{s:s, s:s, s:s, s:s, s:s}", "alarm", al->id, "transition", tname,
@@ -94,9 +108,28 @@ static json_t *transition_event(const struct alarm *al, enum alarm_state from,
     if (!ev) return NULL;
     if (by) json_object_set_new(ev, "by", json_string(by));
     if (t == ALARM_T_SHELVED) journal_set_time(ev, "until", al->shelved_until);
+    if (t == ALARM_T_OUT_OF_SERVICE && al->note[0])
+        json_object_set_new(ev, "note", json_string(al->note));
+    if (t == ALARM_T_SUPPRESSED && al->suppressed_by[0])
+        json_object_set_new(ev, "reason", json_string(al->suppressed_by));
     if (al->kind != ALARM_KIND_RULE)
         json_object_set_new(ev, "kind", json_string(alarms__builtin_kind(al)));
     return ev;
+}
+
+int alarms__republish(struct alarms *a, struct alarm *al, int64_t now_wall)
+{
+    char topic[96];
+    snprintf(topic, sizeof(topic), "alarms/%s", al->id);
+    struct journal_change c = {.topic = topic,
+                               .doc = alarm_document(a, al, now_wall),
+                               .retain = 1,
+                               .row = JOURNAL_ROW_ALARM,
+                               .id = al->id,
+                               .state = alarm_state_name(al->rt.state)};
+    int rc = c.doc ? journal_record(a->journal, &c) : ST_ERR_NOMEM;
+    json_decref(c.doc);
+    return rc;
 }
 
 int alarms__record(struct alarms *a, struct alarm *al, enum alarm_state from,
@@ -149,6 +182,15 @@ static int restore_row(void *ctx, const char *id, const char *state, const char 
     if (alarm_is_active(st) && json_is_true(json_object_get(doc, "latched")))
         al->rt.condition_clear = 1;
     int rc = ST_OK;
+    if (st == ALARM_OUT_OF_SERVICE) {
+        alarms__copy_name(al->oos_by, sizeof(al->oos_by),
+                          json_string_value(json_object_get(doc, "out_of_service_by")));
+        alarms__copy_name(al->note, sizeof(al->note),
+                          json_string_value(json_object_get(doc, "note")));
+    }
+    if (st == ALARM_SUPPRESSED)
+        alarms__copy_name(al->suppressed_by, sizeof(al->suppressed_by),
+                          json_string_value(json_object_get(doc, "suppressed_by")));
     if (st == ALARM_SHELVED) { /* the shelf keeps its end across the restart */
         const char *until = json_string_value(json_object_get(doc, "shelved_until"));
         const char *sby = json_string_value(json_object_get(doc, "shelved_by"));

@@ -3,6 +3,7 @@
 #include "gateway/alarms/alarms_impl.h"
 #include "gateway/base/error.h"
 #include "gateway/base/log.h"
+#include "gateway/base/quality.h"
 #include "gateway/store/journal.h"
 #include "rules/expr.h"
 
@@ -32,6 +33,9 @@ int alarms__add(struct alarms *a, enum alarm_kind kind, int ref, const char *id_
     a->n++;
     return ST_OK;
 }
+
+static int chatter_due(void *ctx, int64_t now_mono, int64_t now_wall, int64_t *again);
+static int realarm_due(void *ctx, int64_t now_mono, int64_t now_wall, int64_t *again);
 
 /* A delay (on_delay, off_delay) expired: the alarm is evaluated again. */
 static int delay_due(void *ctx, int64_t now_mono, int64_t now_wall, int64_t *again)
@@ -136,7 +140,8 @@ int alarms_init(struct alarms *a, const struct config *cfg, struct alarm_inputs 
     a->v = calloc(max ? max : 1, sizeof(*a->v));
     a->dirty = calloc(max ? max : 1, sizeof(*a->dirty));
     a->time_rules = calloc(max ? max : 1, sizeof(*a->time_rules));
-    if (!a->v || !a->dirty || !a->time_rules) goto out_nomem;
+    a->dev_fault = calloc(cfg->n_devices ? cfg->n_devices : 1, 1);
+    if (!a->v || !a->dirty || !a->time_rules || !a->dev_fault) goto out_nomem;
 
     for (size_t i = 0; i < cfg->n_rules; i++) {
         const struct cfg_rule *r = &cfg->rules[i];
@@ -156,6 +161,10 @@ int alarms_init(struct alarms *a, const struct config *cfg, struct alarm_inputs 
     for (size_t i = 0; i < a->n; i++) {
         timer_init(&a->v[i].delay, delay_due, &a->v[i], "alarm delay");
         timer_init(&a->v[i].shelf, alarms__shelf_due, &a->v[i], "alarm shelf");
+        timer_init(&a->v[i].chatter_t, chatter_due, &a->v[i], "alarm chatter");
+        timer_init(&a->v[i].realarm_t, realarm_due, &a->v[i], "alarm re-alarm");
+        if (a->v[i].kind == ALARM_KIND_RULE)
+            a->v[i].realarm_ms = cfg->rules[a->v[i].ref].realarm_ms;
     }
     if (a->n_time_rules && timers_arm(timers, &a->clock, 0)) goto out_nomem;
     return ST_OK;
@@ -171,6 +180,8 @@ void alarms_cleanup(struct alarms *a)
         if (a->timers) {
             timers_cancel(a->timers, &a->v[i].delay);
             timers_cancel(a->timers, &a->v[i].shelf);
+            timers_cancel(a->timers, &a->v[i].chatter_t);
+            timers_cancel(a->timers, &a->v[i].realarm_t);
         }
         free(a->v[i].id);
         free(a->v[i].title);
@@ -184,6 +195,8 @@ void alarms_cleanup(struct alarms *a)
     free(a->time_rules);
     free(a->dep_start);
     free(a->dep);
+    free(a->dev_fault);
+    a->dev_fault = NULL;
     a->v = NULL;
     a->dirty = a->time_rules = a->dep_start = a->dep = NULL;
     a->n = a->n_dirty = a->n_time_rules = 0;
@@ -210,6 +223,101 @@ void alarms_point_changed(struct alarms *a, int point)
         alarms__mark_dirty(a, (size_t)a->dep[k]);
 }
 
+/* Raises within the chatter window ending at now, and the oldest of them (monotonic). */
+static int chatter_count(const struct alarms *a, const struct alarm *al, int64_t now,
+                         int64_t *oldest)
+{
+    int64_t window = a->cfg->chatter.window_ms ? a->cfg->chatter.window_ms : 600000;
+    int n = 0;
+    *oldest = 0;
+    for (int i = 0; i < al->n_raised; i++) {
+        int64_t t = al->raised_at[i];
+        if (now - t >= window) continue;
+        n++;
+        if (!*oldest || t < *oldest) *oldest = t;
+    }
+    return n;
+}
+
+static int chatter_limit(const struct alarms *a)
+{
+    return a->cfg->chatter.count ? a->cfg->chatter.count : 5;
+}
+
+/* A raise: counted; past chatter.count within the window the alarm is chattering, and its raises
+ * update one notification (the alarm's document: chatter_since, chatter_count) until it settles.
+ */
+static int chatter_raise(struct alarms *a, struct alarm *al, int64_t now_mono, int64_t now_wall)
+{
+    al->raised_at[al->next_raised] = now_mono;
+    al->next_raised = (al->next_raised + 1) % CHATTER_MAX;
+    if (al->n_raised < CHATTER_MAX) al->n_raised++;
+    int64_t oldest;
+    int n = chatter_count(a, al, now_mono, &oldest);
+    if (n > chatter_limit(a)) {
+        if (!al->chattering) al->chatter_since = now_wall - (now_mono - oldest);
+        al->chattering = 1;
+        al->chatter_count = n;
+    }
+    int64_t window = a->cfg->chatter.window_ms ? a->cfg->chatter.window_ms : 600000;
+    return al->chattering ? timers_arm(a->timers, &al->chatter_t, oldest + window) : ST_OK;
+}
+
+/* The chatter may have settled: fewer raises than the limit within the window. */
+static int chatter_due(void *ctx, int64_t now_mono, int64_t now_wall, int64_t *again)
+{
+    (void)again;
+    struct alarm *al = ctx;
+    struct alarms *a = al->table;
+    int64_t oldest;
+    int n = chatter_count(a, al, now_mono, &oldest);
+    if (n > chatter_limit(a)) {
+        int64_t window = a->cfg->chatter.window_ms ? a->cfg->chatter.window_ms : 600000;
+        return timers_arm(a->timers, &al->chatter_t, oldest + window);
+    }
+    al->chattering = 0;
+    al->chatter_count = 0;
+    al->chatter_since = 0;
+    return alarms__republish(a, al, now_wall);
+}
+
+/* Still active and unacknowledged after the rule's realarm: published again, with an event. */
+static int realarm_due(void *ctx, int64_t now_mono, int64_t now_wall, int64_t *again)
+{
+    (void)now_mono;
+    struct alarm *al = ctx;
+    if (al->rt.state != ALARM_ACTIVE_UNACK || !al->realarm_ms) return ST_OK;
+    *again = al->realarm_ms;
+    return alarms__record(al->table, al, al->rt.state, ALARM_T_REALARM, NULL, now_wall);
+}
+
+/*
+ * A rule's inputs: 0 all good; 1 some not good (the alarm is uncertain: it neither raises nor
+ * clears); 2 every one from a device in communication fault (suppressed by design: *device is
+ * one of them, for the reason).
+ */
+static int inputs_state(const struct alarms *a, const struct alarm *al, int *device)
+{
+    const struct expr *ex[2] = {al->when, al->clear};
+    int n = 0, bad = 0, faulted = 0;
+    *device = -1;
+    for (int k = 0; k < 2; k++) {
+        const int *ids;
+        size_t m = ex[k] ? expr_points(ex[k], &ids) : 0;
+        for (size_t i = 0; i < m; i++) {
+            int dev = a->cfg->points[ids[i]].device;
+            n++;
+            bad += a->in.quality[ids[i]] != QUALITY_GOOD;
+            if (dev >= 0 && a->dev_fault[dev]) {
+                faulted++;
+                *device = dev;
+            }
+        }
+    }
+    if (n && faulted == n) return 2;
+    return bad ? 1 : 0;
+}
+
 static void local_time(int64_t now_wall, int *hour, int *wday)
 {
     time_t secs = (time_t)(now_wall / 1000);
@@ -222,7 +330,32 @@ static void local_time(int64_t now_wall, int *hour, int *wday)
 static int evaluate(struct alarms *a, struct alarm *al, const struct expr_env *env,
                     int64_t now_mono, int64_t now_wall)
 {
-    int raise, clear;
+    int raise, clear, rc = ST_OK;
+    enum alarm_state st = al->rt.state;
+    int silent = st == ALARM_SHELVED || st == ALARM_OUT_OF_SERVICE;
+    if (al->kind == ALARM_KIND_RULE && !silent) {
+        int device, in = inputs_state(a, al, &device);
+        if (in == 2 && st != ALARM_SUPPRESSED) { /* a dead meter must not look healthy */
+            snprintf(al->suppressed_by, sizeof(al->suppressed_by),
+                     "communication fault of device %s", a->cfg->devices[device].id);
+            alarm_suppress(&al->rt);
+            timers_cancel(a->timers, &al->delay);
+            timers_cancel(a->timers, &al->realarm_t);
+            al->active_since = 0;
+            al->uncertain = 0;
+            return alarms__record(a, al, st, ALARM_T_SUPPRESSED, NULL, now_wall);
+        }
+        if (in == 2) return ST_OK;
+        if (st == ALARM_SUPPRESSED) { /* the device answers: evaluated afresh */
+            alarm_unsuppress(&al->rt);
+            al->suppressed_by[0] = '\0';
+            if ((rc = alarms__record(a, al, st, ALARM_T_UNSUPPRESSED, NULL, now_wall))) return rc;
+        }
+        if ((in == 1) != al->uncertain) { /* told once, when it changes */
+            al->uncertain = in == 1;
+            if ((rc = alarms__republish(a, al, now_wall))) return rc;
+        }
+    }
     if (al->kind == ALARM_KIND_RULE) {
         raise = expr_test(al->when, env);
         if (al->clear)
@@ -233,15 +366,20 @@ static int evaluate(struct alarms *a, struct alarm *al, const struct expr_env *e
         raise = al->cond;
         clear = !al->cond;
     }
+    if (al->uncertain) raise = clear = EXPR_UNKNOWN; /* neither raises nor clears */
     enum alarm_state from = al->rt.state;
     int64_t wake = 0;
     enum alarm_transition t = alarm_update(&al->rt, &al->params, raise, clear, now_mono, &wake);
-    int rc = wake ? timers_arm(a->timers, &al->delay, wake) : ST_OK;
+    rc = wake ? timers_arm(a->timers, &al->delay, wake) : ST_OK;
     if (!wake) timers_cancel(a->timers, &al->delay);
     if (rc || t == ALARM_T_NONE) return rc;
     if (t == ALARM_T_RAISED) {
         al->active_since = now_wall;
         al->acked_by[0] = '\0';
+        if ((rc = chatter_raise(a, al, now_mono, now_wall))) return rc;
+        if (al->realarm_ms &&
+            (rc = timers_arm(a->timers, &al->realarm_t, now_mono + al->realarm_ms)))
+            return rc;
     } else if (al->rt.state == ALARM_NORMAL) {
         al->active_since = 0;
     }

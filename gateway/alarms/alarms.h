@@ -41,7 +41,8 @@ struct wo_table;
 /* comm_<sensor> is ALARM_KIND_COMM with ref n_devices + the sensor's index (builtin.c). */
 enum alarm_kind { ALARM_KIND_RULE, ALARM_KIND_COMM, ALARM_KIND_SILENT, ALARM_KIND_BATTERY };
 
-#define SHELF_LOG 16 /* shelves remembered per alarm for the 24 h cap */
+#define SHELF_LOG 16   /* shelves remembered per alarm for the 24 h cap */
+#define CHATTER_MAX 32 /* raises remembered per alarm for chatter (chatter.count below it) */
 #define SHELF_CAP_WINDOW_MS (24 * 3600 * 1000LL)
 
 struct alarm {
@@ -62,7 +63,18 @@ struct alarm {
     char acked_by[64];
     int64_t shelved_until; /* wall ms, while shelved */
     char shelved_by[64];
-    struct alarms *table;            /* the table it belongs to (for its timers) */
+    struct alarms *table;           /* the table it belongs to (for its timers) */
+    char oos_by[64], note[256];     /* out of service: who, and why */
+    char suppressed_by[96];         /* suppressed by design: "communication fault of device tx1" */
+    int uncertain;                  /* an input is not good: no raise, no clear (published) */
+    int chattering;                 /* raised more than chatter.count times within chatter.window */
+    int chatter_count;              /* raises within the window, while chattering */
+    int64_t chatter_since;          /* wall ms of the first raise of the chattering period */
+    int64_t raised_at[CHATTER_MAX]; /* monotonic times of the latest raises (a ring) */
+    int n_raised, next_raised;
+    struct timer chatter_t;          /* when the chatter may have settled */
+    struct timer realarm_t;          /* re-alarm while active and unacknowledged (rule's realarm) */
+    int64_t realarm_ms; /* the rule\'s realarm, 0: never */
     int64_t shelf_log[SHELF_LOG][2]; /* the latest shelves: start and end (wall ms), for the cap */
     int n_shelf_log;
 };
@@ -90,6 +102,7 @@ struct alarms {
     size_t n_time_rules;
     struct timer clock;   /* every second while there are time rules */
     struct timer flood_t; /* when a flood may end */
+    uint8_t *dev_fault;   /* per device: in communication fault (alarms_device_comm) */
     uint64_t transitions; /* counter, for the log and tests */
     struct flood flood;   /* raises per 10 minutes: flood events on P/events */
 };
@@ -127,6 +140,24 @@ int alarms_process(struct alarms *a, int64_t now_mono, int64_t now_wall);
  */
 int alarms_ack(struct alarms *a, const char *id, const char *by, int64_t now_mono,
                int64_t now_wall);
+
+/*
+ * Resets a latched alarm whose condition has cleared (a fire panel's reset), on behalf of `by`.
+ * Returns 0, ST_ERR_NOTFOUND, or ST_ERR_STATE with *why (not latched, not active, the condition
+ * still present); or a store error.
+ */
+int alarms_reset(struct alarms *a, const char *id, const char *by, int64_t now_mono,
+                 int64_t now_wall, const char **why);
+
+/*
+ * Takes alarm id out of service for maintenance on the equipment (it ignores its condition and
+ * raises no work order), with a note; and back in service, evaluated afresh. Returns 0,
+ * ST_ERR_NOTFOUND, or ST_ERR_STATE with *why (already so); or a store error.
+ */
+int alarms_out_of_service(struct alarms *a, const char *id, const char *by, const char *note,
+                          int64_t now_mono, int64_t now_wall, const char **why);
+int alarms_in_service(struct alarms *a, const char *id, const char *by, int64_t now_mono,
+                      int64_t now_wall, const char **why);
 
 #define SHELVE_MAX_MS (24 * 3600 * 1000LL)
 

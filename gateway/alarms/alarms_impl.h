@@ -31,6 +31,9 @@ int alarms__add(struct alarms *a, enum alarm_kind kind, int ref, const char *id_
 int alarms__record(struct alarms *a, struct alarm *al, enum alarm_state from,
                    enum alarm_transition t, const char *by, int64_t now_wall);
 
+/* Republishes al's document (its quality or chatter changed) without a transition. */
+int alarms__republish(struct alarms *a, struct alarm *al, int64_t now_wall);
+
 /* Takes al off the shelf and queues it for a fresh evaluation (shelve.c). */
 int alarms__unshelve(struct alarms *a, struct alarm *al, const char *by, int64_t now_wall);
 /* Notes a shelf from start to end (wall ms) in al's log, for the shelving cap (shelve.c). */

@@ -109,6 +109,7 @@ static void builtin_set(struct alarms *a, enum alarm_kind kind, int ref, int con
 
 void alarms_device_comm(struct alarms *a, int device, int ok)
 {
+    if (device >= 0 && (size_t)device < a->cfg->n_devices) a->dev_fault[device] = !ok;
     builtin_set(a, ALARM_KIND_COMM, device, !ok);
 }
 

@@ -35,6 +35,9 @@ static const char usage[] =
     "  ack    -c FILE ALARM_ID [--by NAME] [--key FILE]   acknowledge an alarm\n"
     "  shelve -c FILE ALARM_ID --for DURATION [--by NAME] [--key FILE]   shelve an alarm\n"
     "  unshelve -c FILE ALARM_ID [--by NAME] [--key FILE]  take an alarm off the shelf\n"
+    "  reset  -c FILE ALARM_ID [--by NAME] [--key FILE]   reset a latched alarm (condition gone)\n"
+    "  out-of-service -c FILE ALARM_ID [--note TEXT] [--by NAME] [--key FILE]   for maintenance\n"
+    "  in-service -c FILE ALARM_ID [--by NAME] [--key FILE]   back in service\n"
     "  config-reference                print every configuration setting (Markdown)\n"
     "\n"
     "options:\n"
@@ -156,23 +159,42 @@ static int brokers_report(const struct config *cfg, FILE *err)
 }
 
 /* "--opt=value" as "--opt" "value", so both forms are one to parse_args. The strings are argv's
- * or copies that live as long as the process, as argv does (kept reachable here). */
-static char **split_args;
+ * or copies (the option names) that live as long as the process and are freed at exit. */
+static char **split_args, **split_names;
+static size_t n_split_names;
+
+static void free_split(void)
+{
+    for (size_t i = 0; i < n_split_names; i++)
+        free(split_names[i]);
+    free(split_names);
+    free(split_args);
+}
+
 static char **split_equals(int argc, char **argv, int *out_argc)
 {
     char **v = calloc((size_t)argc * 2 + 1, sizeof(*v));
+    split_names = calloc((size_t)argc + 1, sizeof(*split_names));
+    if (!v || !split_names) {
+        free(v);
+        return NULL;
+    }
+    split_args = v;
+    atexit(free_split);
     int n = 0;
-    for (int i = 0; v && i < argc; i++) {
+    for (int i = 0; i < argc; i++) {
         char *eq = strncmp(argv[i], "--", 2) == 0 ? strchr(argv[i], '=') : NULL;
         if (!eq) {
             v[n++] = argv[i];
             continue;
         }
-        v[n++] = strndup(argv[i], (size_t)(eq - argv[i]));
+        char *name = strndup(argv[i], (size_t)(eq - argv[i]));
+        if (!name) return NULL;
+        split_names[n_split_names++] = name;
+        v[n++] = name;
         v[n++] = eq + 1;
     }
     *out_argc = n;
-    split_args = v;
     return v;
 }
 
@@ -226,7 +248,8 @@ int main(int argc, char **argv)
     } else if (strcmp(o.command, "status") == 0) {
         code = status_print(cfg, stdout);
     } else if (strcmp(o.command, "ack") == 0 || strcmp(o.command, "shelve") == 0 ||
-               strcmp(o.command, "unshelve") == 0) {
+               strcmp(o.command, "unshelve") == 0 || strcmp(o.command, "reset") == 0 ||
+               strcmp(o.command, "out-of-service") == 0 || strcmp(o.command, "in-service") == 0) {
         mosquitto_lib_init();
         code = cli_alarm_command(cfg, &o);
         mosquitto_lib_cleanup();

@@ -118,6 +118,7 @@ int authority_allows(const struct authority *a, const char *by, unsigned role, c
         "the operator does not hold the reset role",
         "the operator does not hold the workorder role",
         "the operator does not hold the cancel role",
+        "the operator does not hold the out_of_service role",
     };
     if (!a->cfg || !a->cfg->has_operators) {
         if (role & ROLE_CANCEL) {
@@ -132,7 +133,7 @@ int authority_allows(const struct authority *a, const char *by, unsigned role, c
         *why = "\"by\" is not an operator of this gateway";
         return 0;
     }
-    for (int k = 0; k < 5; k++) {
+    for (int k = 0; k < 6; k++) {
         if ((role & (1u << k)) && !(a->cfg->operators[op].roles & (1u << k))) {
             *why = lacks[k];
             return 0;

@@ -137,7 +137,8 @@ int commands_handle(struct commands *c, const char *verb, const void *payload, s
 {
     if (strcmp(verb, "result") == 0) return ST_OK; /* our own answers, echoed by P/cmd/# */
     /* Answer under a name of ours, never the sender's topic text (it may not even be UTF-8). */
-    static const char *const verbs[] = {"ack", "workorder", "shelve", "unshelve"};
+    static const char *const verbs[] = {"ack",   "workorder",      "shelve",    "unshelve",
+                                        "reset", "out_of_service", "in_service"};
     const char *name = "unknown";
     for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
         if (strcmp(verb, verbs[i]) == 0) name = verbs[i];
@@ -155,6 +156,10 @@ int commands_handle(struct commands *c, const char *verb, const void *payload, s
         rc = commands__shelve(c, o, now_mono, now_wall);
     else if (strcmp(verb, "unshelve") == 0)
         rc = commands__unshelve(c, o, now_mono, now_wall);
+    else if (strcmp(verb, "reset") == 0)
+        rc = commands__reset(c, o, now_mono, now_wall);
+    else if (strcmp(verb, "out_of_service") == 0 || strcmp(verb, "in_service") == 0)
+        rc = commands__service(c, verb, o, now_mono, now_wall);
     else
         rc = commands__reply(c, "unknown", o, 0, "unknown command", NULL, NULL);
     json_decref(o);

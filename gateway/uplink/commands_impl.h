@@ -30,5 +30,9 @@ int commands__ack(struct commands *c, const json_t *o, int64_t now_mono, int64_t
 int commands__shelve(struct commands *c, const json_t *o, int64_t now_mono, int64_t now_wall);
 int commands__unshelve(struct commands *c, const json_t *o, int64_t now_mono, int64_t now_wall);
 int commands__workorder(struct commands *c, const json_t *o, int64_t now_wall);
+int commands__reset(struct commands *c, const json_t *o, int64_t now_mono, int64_t now_wall);
+/* verb: "out_of_service" or "in_service". */
+int commands__service(struct commands *c, const char *verb, const json_t *o, int64_t now_mono,
+                      int64_t now_wall);
 
 #endif

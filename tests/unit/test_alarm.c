@@ -98,13 +98,15 @@ static void test_hysteresis_and_off_delay(void **st)
     assert_int_equal(alarm_update(&a, &p, 0, 1, T + 5000, &wake), ALARM_T_CLEARED);
 }
 
-static void test_latched_fire_stays_until_acknowledged_after_clearing(void **st)
+static void test_latched_fire_stays_through_acks_until_a_reset(void **st)
 {
     (void)st;
     struct alarm_rt a = {0};
     struct alarm_params p = {0, 0, 1};
     int64_t wake;
     assert_int_equal(feed(&a, &p, 1, T, &wake), ALARM_T_RAISED);
+    /* A reset while the smoke is there is refused. */
+    assert_int_equal(alarm_reset(&a, &p), ALARM_RESET_PRESENT);
     assert_int_equal(alarm_ack(&a, &p), ALARM_T_ACKED);
     assert_int_equal(a.state, ALARM_ACTIVE_ACK);
     /* Smoke gone: still active, but the control room is told a reset is now possible. */
@@ -112,26 +114,64 @@ static void test_latched_fire_stays_until_acknowledged_after_clearing(void **st)
     assert_int_equal(a.state, ALARM_ACTIVE_ACK);
     assert_true(a.condition_clear);
     assert_int_equal(feed(&a, &p, 0, T + 1, &wake), ALARM_T_NONE); /* said once */
-    /* Smoke back before the reset: told too, and an acknowledgement no longer resets it. */
+    /* An acknowledgement is not a reset, as on a fire panel. */
+    assert_int_equal(alarm_ack(&a, &p), ALARM_T_NONE);
+    assert_int_equal(a.state, ALARM_ACTIVE_ACK);
+    /* Smoke back before the reset: told too, and a reset is refused again. */
     assert_int_equal(feed(&a, &p, 1, T + 1, &wake), ALARM_T_LATCH);
     assert_false(a.condition_clear);
-    assert_int_equal(alarm_ack(&a, &p), ALARM_T_NONE);
+    assert_int_equal(alarm_reset(&a, &p), ALARM_RESET_PRESENT);
     assert_int_equal(feed(&a, &p, 0, T + 1, &wake), ALARM_T_LATCH);
-    assert_int_equal(alarm_ack(&a, &p), ALARM_T_ACKED); /* the reset */
+    assert_int_equal(alarm_reset(&a, &p), ALARM_RESET_OK);
     assert_int_equal(a.state, ALARM_NORMAL);
+    assert_int_equal(alarm_reset(&a, &p), ALARM_RESET_NOT_ACTIVE);
 
-    /* Unacknowledged, smoke comes and goes: still active_unack, one ack resets it. */
+    /* Unacknowledged, smoke comes and goes: an ack leaves it active and latched... */
     assert_int_equal(feed(&a, &p, 1, T + 2, &wake), ALARM_T_RAISED);
     assert_int_equal(feed(&a, &p, 0, T + 3, &wake), ALARM_T_LATCH);
     assert_int_equal(a.state, ALARM_ACTIVE_UNACK);
     assert_int_equal(alarm_ack(&a, &p), ALARM_T_ACKED);
+    assert_int_equal(a.state, ALARM_ACTIVE_ACK);
+    assert_true(a.condition_clear);
+    /* ...and a reset, even unacknowledged, returns it to normal. */
+    assert_int_equal(alarm_reset(&a, &p), ALARM_RESET_OK);
     assert_int_equal(a.state, ALARM_NORMAL);
 
-    /* Acknowledged while the smoke is still there: no reset yet. */
-    feed(&a, &p, 1, T + 4, &wake);
-    alarm_ack(&a, &p);
+    /* Only latched alarms are reset. */
+    struct alarm_params plain = {0, 0, 0};
+    struct alarm_rt b = {0};
+    feed(&b, &plain, 1, T, &wake);
+    assert_int_equal(alarm_reset(&b, &plain), ALARM_RESET_NOT_LATCHED);
+}
+
+/* Out of service and suppressed: the condition is ignored, and back to normal to be evaluated
+ * afresh; the illegal ones say so. */
+static void test_out_of_service_and_suppression_silence_the_alarm(void **st)
+{
+    (void)st;
+    struct alarm_rt a = {0};
+    struct alarm_params p = {0, 0, 0};
+    int64_t wake;
+    assert_int_equal(feed(&a, &p, 1, T, &wake), ALARM_T_RAISED);
+    assert_int_equal(alarm_out_of_service(&a), ALARM_T_OUT_OF_SERVICE);
+    assert_int_equal(alarm_out_of_service(&a), ALARM_T_NONE); /* already */
+    assert_int_equal(feed(&a, &p, 1, T + 1, &wake), ALARM_T_NONE);
+    assert_int_equal(feed(&a, &p, 0, T + 2, &wake), ALARM_T_NONE);
     assert_int_equal(alarm_ack(&a, &p), ALARM_T_NONE);
-    assert_int_equal(a.state, ALARM_ACTIVE_ACK);
+    assert_int_equal(alarm_unsuppress(&a), ALARM_T_NONE); /* not suppressed */
+    assert_int_equal(alarm_in_service(&a), ALARM_T_IN_SERVICE);
+    assert_int_equal(a.state, ALARM_NORMAL);
+    assert_int_equal(alarm_in_service(&a), ALARM_T_NONE);
+    assert_int_equal(feed(&a, &p, 1, T + 3, &wake), ALARM_T_RAISED); /* afresh */
+    assert_int_equal(alarm_suppress(&a), ALARM_T_SUPPRESSED);
+    assert_int_equal(feed(&a, &p, 0, T + 4, &wake), ALARM_T_NONE); /* no false clear */
+    assert_int_equal(a.state, ALARM_SUPPRESSED);
+    assert_int_equal(alarm_unsuppress(&a), ALARM_T_UNSUPPRESSED);
+    assert_int_equal(a.state, ALARM_NORMAL);
+    enum alarm_state parsed;
+    assert_int_equal(alarm_state_parse("out_of_service", &parsed), 0);
+    assert_int_equal(parsed, ALARM_OUT_OF_SERVICE);
+    assert_string_equal(alarm_state_name(ALARM_SUPPRESSED), "suppressed");
 }
 
 static void test_a_shelved_alarm_ignores_its_condition_until_unshelved(void **st)
@@ -185,7 +225,8 @@ int main(void)
         cmocka_unit_test(test_on_delay_restarts_when_the_condition_drops_or_turns_unknown),
         cmocka_unit_test(test_unknown_neither_raises_nor_clears),
         cmocka_unit_test(test_hysteresis_and_off_delay),
-        cmocka_unit_test(test_latched_fire_stays_until_acknowledged_after_clearing),
+        cmocka_unit_test(test_latched_fire_stays_through_acks_until_a_reset),
+        cmocka_unit_test(test_out_of_service_and_suppression_silence_the_alarm),
         cmocka_unit_test(test_a_shelved_alarm_ignores_its_condition_until_unshelved),
         cmocka_unit_test(test_state_names_round_trip),
     };
