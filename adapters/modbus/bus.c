@@ -277,9 +277,16 @@ int64_t bus_next_delay(int64_t interval_ms, int fails)
     return delay < cap ? delay : cap;
 }
 
-int64_t bus_reschedule(int64_t due, int64_t now, int64_t interval_ms, int fails)
+int64_t bus_reschedule(int64_t due, int64_t now, int64_t interval_ms, int64_t timeout_ms, int fails)
 {
-    if (fails > 0) return now + bus_next_delay(interval_ms, fails);
+    if (fails > 0) {
+        /* An RTU answer carries no transaction id: one arriving late while the same device is
+         * asked again would pass for the new answer. Retrying no sooner than two timeouts after
+         * the failure leaves answers up to three timeouts late to arrive while the line serves
+         * another unit (refused by unit id) or is idle (flushed before the next request). */
+        int64_t delay = bus_next_delay(interval_ms, fails);
+        return now + (delay > 2 * timeout_ms ? delay : 2 * timeout_ms);
+    }
     due += interval_ms;
     /* Kept on its phase, so a poll delayed by another device's timeout costs no poll; fallen
      * further behind, polled once at once rather than in a burst. */
@@ -309,8 +316,8 @@ static void *bus_thread(void *arg)
             continue;
         }
         poll_device(a, next, now);
-        next->next_due =
-            bus_reschedule(next->next_due, clock_mono_ms(), next->cfg->interval_ms, next->fails);
+        next->next_due = bus_reschedule(next->next_due, clock_mono_ms(), next->cfg->interval_ms,
+                                        next->timeout_ms, next->fails);
     }
     bus_disconnect(a);
     return NULL;

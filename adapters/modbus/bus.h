@@ -46,7 +46,9 @@ extern const struct adapter_ops modbus_rtu_adapter;
 int64_t bus_next_delay(int64_t interval_ms, int fails);
 
 /* When a device due at `due` and polled (ending at now) is due next: on its phase (due +
- * interval, or now when that has passed) when it answered, else now + bus_next_delay. */
-int64_t bus_reschedule(int64_t due, int64_t now, int64_t interval_ms, int fails);
+ * interval, or now when that has passed) when it answered, else now + bus_next_delay, and no
+ * sooner than two of its timeouts (so a late answer cannot meet the retry). */
+int64_t bus_reschedule(int64_t due, int64_t now, int64_t interval_ms, int64_t timeout_ms,
+                       int fails);
 
 #endif

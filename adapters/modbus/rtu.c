@@ -105,7 +105,7 @@ static int rtu_transact(struct mb_link *l, int unit, const uint8_t *pdu, int len
             goto out;
         }
         l->refused++; /* another unit's frame: not the answer, and not the end of the wait */
-        l->last_refused_unit = rc > 0 ? adu[0] : -1;
+        l->last_refused_unit = adu[0]; /* libmodbus read the whole frame before refusing it */
         int64_t left = deadline - now_us();
         if (left <= 0) {
             err = EMBBADSLAVE;

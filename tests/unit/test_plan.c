@@ -201,11 +201,12 @@ static void test_an_answering_device_keeps_its_phase_and_never_bursts(void **st)
 {
     (void)st;
     /* Due at 1000, polled late at 1150 because another device timed out: still due at 1200. */
-    assert_int_equal(bus_reschedule(1000, 1150, 200, 0), 1200);
+    assert_int_equal(bus_reschedule(1000, 1150, 200, 500, 0), 1200);
     /* Held up for longer than its interval: polled at once, once, then on from there. */
-    assert_int_equal(bus_reschedule(1000, 1700, 200, 0), 1700);
-    /* Failed: from now, after its back-off. */
-    assert_int_equal(bus_reschedule(1000, 1300, 200, 3), 1300 + 800);
+    assert_int_equal(bus_reschedule(1000, 1700, 200, 500, 0), 1700);
+    /* Failed: from now, after its back-off, and never sooner than two timeouts. */
+    assert_int_equal(bus_reschedule(1000, 1300, 200, 100, 3), 1300 + 800);
+    assert_int_equal(bus_reschedule(1000, 1300, 200, 150, 1), 1300 + 300);
 }
 
 int main(void)
