@@ -40,7 +40,15 @@ int priority_parse(const char *name, enum priority *out)
 
 int reg_type_width(enum reg_type t)
 {
-    return t == REG_U16 || t == REG_I16 ? 1 : 2;
+    switch (t) {
+    case REG_U16:
+    case REG_I16:
+    case REG_BOOL: return 1;
+    case REG_U64:
+    case REG_I64:
+    case REG_F64: return 4;
+    default: return 2;
+    }
 }
 
 /* ---- the point catalog ---- */

@@ -43,14 +43,20 @@ struct bus_config {
     int baud;
     char parity; /* 'N', 'E', 'O' */
     int data_bits, stop_bits;
-    int64_t timeout_ms; /* response timeout, default 500 ms */
+    int64_t timeout_ms;     /* response timeout, default 500 ms */
+    int64_t inter_frame_ms; /* rtu: silence after each answer; 0: 3.5 characters at baud */
     int line;
 };
 
-enum reg_table { TABLE_HOLDING, TABLE_INPUT };
-enum reg_type { REG_U16, REG_I16, REG_U32, REG_I32, REG_F32 };
+/* The four Modbus tables: holding and input registers (function codes 3 and 4), coils and
+ * discrete inputs (1 and 2). Steward only reads them. */
+enum reg_table { TABLE_HOLDING, TABLE_INPUT, TABLE_COIL, TABLE_DISCRETE };
+/* REG_BOOL is the type of a coil or discrete input; a register's bit is any integer type with
+ * cfg_point_def.bit >= 0 (the loader sets REG_U16). */
+enum reg_type { REG_U16, REG_I16, REG_U32, REG_I32, REG_F32, REG_U64, REG_I64, REG_F64, REG_BOOL };
 
-/* Number of 16-bit registers a type occupies (1 or 2). */
+/* Number of 16-bit registers a type occupies (1, 2 or 4; a bool is one register or one bit).
+ * The Modbus adapter uses decode_width() (adapters/modbus/decode.h), which also knows bits. */
 int reg_type_width(enum reg_type t);
 
 struct cfg_point_def {
@@ -58,10 +64,13 @@ struct cfg_point_def {
     enum reg_table table;
     int address; /* 0-based register address */
     enum reg_type type;
-    char order[5]; /* byte order of 32-bit types: "ABCD" (default), "CDAB", "BADC", "DCBA" */
-    double scale;  /* value = raw * scale + offset; default 1 */
-    double offset; /* default 0 */
-    char *unit;    /* NULL when not set */
+    char order[5];   /* byte order of 32/64-bit types: "ABCD" (default), "CDAB", "BADC", "DCBA" */
+    double scale;    /* value = raw * scale + offset; default 1 */
+    double offset;   /* default 0 */
+    char *unit;      /* NULL when not set */
+    int bit;         /* 0-15: the point is this bit of a u16 register (true/false); -1: none */
+    int decimals;    /* published resolution in decimals; -1: from the scale and type */
+    double deadband; /* changes smaller than this are not published; 0: every change */
     int line;
 };
 
@@ -69,6 +78,9 @@ struct cfg_profile {
     char *id;
     struct cfg_point_def *points;
     size_t n_points;
+    int max_registers; /* registers per read request; 0: the default (125) */
+    int max_bits;      /* coils or discrete inputs per read request; 0: the default (2000) */
+    int max_gap;       /* registers or bits read and discarded to join two blocks; -1: default */
     int line;
 };
 
@@ -78,6 +90,11 @@ struct cfg_device {
     int unit;               /* Modbus unit (slave) id, 0..247 */
     int profile;            /* index into config->profiles */
     int64_t interval_ms;    /* poll interval, default 1 s */
+    int64_t timeout_ms;     /* response timeout; 0: the bus's */
+    int max_registers;      /* 0: the profile's */
+    int max_bits;           /* 0: the profile's */
+    int max_gap;            /* -1: the profile's */
+    int comm_fail_after;    /* failed polls before comm_fail, default 3 */
     char *asset, *location; /* NULL when not set */
     int first_point; /* index of its first point in config->points; its points are contiguous */
     int line;

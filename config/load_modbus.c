@@ -24,6 +24,62 @@ static void load_buses(struct reader *r, const config_setting_t *mb, struct conf
     }
 }
 
+/* Registers (or bits) a point occupies: as decode_width() in adapters/modbus/decode.c, which the
+ * loader does not include (it depends on no adapter). */
+static int point_width(const struct cfg_point_def *d)
+{
+    switch (d->type) {
+    case REG_U32:
+    case REG_I32:
+    case REG_F32: return 2;
+    case REG_U64:
+    case REG_I64:
+    case REG_F64: return 4;
+    default: return 1;
+    }
+}
+
+static int is_bit_table(enum reg_table t)
+{
+    return t == TABLE_COIL || t == TABLE_DISCRETE;
+}
+
+/* What only several settings of one point say together: the type a table or a bit implies, the
+ * types a table accepts, the address range the width leaves. */
+static void check_point(struct reader *r, const config_setting_t *g, struct cfg_point_def *d,
+                        const char *pw)
+{
+    int typed = (int)d->type >= 0;
+    if (is_bit_table(d->table)) {
+        if (!typed) d->type = REG_BOOL;
+        if (d->type != REG_BOOL)
+            rd_error(r, config_setting_get_member(g, "type"),
+                     "%s: coils and discrete inputs are single bits: 'type' must be \"bool\"", pw);
+        if (d->bit >= 0)
+            rd_error(r, config_setting_get_member(g, "bit"),
+                     "%s: 'bit' selects a bit of a register; a %s is one bit already", pw,
+                     d->table == TABLE_COIL ? "coil" : "discrete input");
+    } else if (d->bit >= 0) {
+        if (!typed) d->type = REG_U16;
+        if (d->type != REG_U16)
+            rd_error(r, config_setting_get_member(g, "type"),
+                     "%s: 'bit' takes a bit of a u16 register: 'type' must be \"u16\"", pw);
+    } else if (!typed) {
+        rd_error(r, g, "%s: missing required setting 'type'", pw);
+        d->type = REG_U16;
+    } else if (d->type == REG_BOOL) {
+        rd_error(r, config_setting_get_member(g, "type"),
+                 "%s: 'type' = \"bool\" is for coils and discrete inputs; a register's bit is "
+                 "'bit = N'",
+                 pw);
+    }
+    int w = point_width(d);
+    if (d->address > 65536 - w)
+        rd_error(r, config_setting_get_member(g, "address"),
+                 "%s: 'address' = %d is out of range (0 to %d: a %d-register value)", pw,
+                 d->address, 65536 - w, w);
+}
+
 static void load_profile_points(struct reader *r, const config_setting_t *pg, struct cfg_profile *p)
 {
     char what[128];
@@ -35,22 +91,20 @@ static void load_profile_points(struct reader *r, const config_setting_t *pg, st
         const config_setting_t *g = rd_item(r, l, (int)i, what);
         d->scale = 1; /* a point skipped for a bad name still decodes sanely */
         snprintf(d->order, sizeof(d->order), "ABCD");
+        d->bit = d->decimals = -1;
+        d->type = REG_U16;
         if (!g) continue;
         d->line = config_setting_source_line(g);
         if (!settings_read_key(r, &set_points, g, what, d)) continue;
         char pw[192];
         snprintf(pw, sizeof(pw), "point '%s' of profile '%s'", d->name, p->id);
+        d->type = (enum reg_type) - 1; /* absent: implied by the table or bit (check_point) */
         settings_read(r, &set_points, g, pw, d, 0);
         for (size_t k = 0; k < i; k++)
             if (p->points[k].name && !strcmp(p->points[k].name, d->name))
                 rd_error(r, g, "%s: duplicate point name (first on line %d)", pw,
                          p->points[k].line);
-        /* The table bounds the first register; a 32-bit value needs the next one too. */
-        if (d->address > 65536 - reg_type_width(d->type))
-            rd_error(r, config_setting_get_member(g, "address"),
-                     "%s: 'address' = %d is out of range (0 to %d: a 32-bit value takes two "
-                     "registers)",
-                     pw, d->address, 65536 - reg_type_width(d->type));
+        check_point(r, g, d, pw);
     }
 }
 
@@ -61,6 +115,7 @@ static void load_profiles(struct reader *r, const config_setting_t *mb, struct c
     for (size_t i = 0; i < c->n_profiles; i++) {
         struct cfg_profile *p = &c->profiles[i];
         const config_setting_t *g = rd_item(r, l, (int)i, "modbus.profiles");
+        p->max_gap = -1;
         if (!g) continue;
         p->line = config_setting_source_line(g);
         if (!settings_read_key(r, &set_profiles, g, "profile", p)) continue;
@@ -99,6 +154,7 @@ static void load_devices(struct reader *r, const config_setting_t *mb, struct co
     for (size_t i = 0; i < c->n_devices; i++) {
         struct cfg_device *d = &c->devices[i];
         d->bus = d->profile = -1;
+        d->max_gap = -1;
         const config_setting_t *g = rd_item(r, l, (int)i, "modbus.devices");
         if (!g) continue;
         d->line = config_setting_source_line(g);

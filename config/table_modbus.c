@@ -33,6 +33,16 @@ static const char *apply_scale(void *target, const struct setting *row, const st
     return NULL;
 }
 
+/* A deadband is a magnitude. */
+static const char *apply_deadband(void *target, const struct setting *row,
+                                  const struct set_value *v)
+{
+    (void)row;
+    if (!(v->d >= 0)) return "must be 0 or more";
+    ((struct cfg_point_def *)target)->deadband = v->d;
+    return NULL;
+}
+
 /* Units go into telemetry JSON as they are; keep them plain and short. */
 static const char *apply_unit(void *target, const struct setting *row, const struct set_value *v)
 {
@@ -127,6 +137,11 @@ static const struct setting bus_rows[] = {
      .only = RTU_ONLY,
      .def = "1",
      .doc = "stop bits per character"},
+    {.name = "inter_frame",
+     SET_DUR(struct bus_config, inter_frame_ms, 1),
+     .only = RTU_ONLY,
+     .shown = "3.5 characters at `baud` (1.75 ms above 19200)",
+     .doc = "silence the master leaves on the line after each answer before the next request"},
 };
 const struct set_table set_buses = {.name = "modbus.buses",
                                     .doc = "one group per bus",
@@ -149,6 +164,18 @@ static const struct setting profile_rows[] = {
      .flags = SET_REQUIRED,
      .sub = &set_points,
      .doc = "its points"},
+    {.name = "max_registers",
+     SET_INTEGER(struct cfg_profile, max_registers, 1, 125),
+     .shown = "125",
+     .doc = "registers one read request may ask for (a device may accept fewer)"},
+    {.name = "max_bits",
+     SET_INTEGER(struct cfg_profile, max_bits, 1, 2000),
+     .shown = "2000",
+     .doc = "coils or discrete inputs one read request may ask for"},
+    {.name = "max_gap",
+     SET_INTEGER(struct cfg_profile, max_gap, 0, 2000),
+     .shown = "10",
+     .doc = "unused registers (or bits) read and discarded to join two blocks into one request"},
 };
 const struct set_table set_profiles = {.name = "modbus.profiles",
                                        .doc = "one group per register map",
@@ -156,8 +183,9 @@ const struct set_table set_profiles = {.name = "modbus.profiles",
                                        .selector = -1,
                                        SET_ROWS(profile_rows)};
 
-static const char *const tables[] = {"holding", "input", NULL};
-static const char *const reg_types[] = {"u16", "i16", "u32", "i32", "f32", NULL};
+static const char *const tables[] = {"holding", "input", "coil", "discrete", NULL};
+static const char *const reg_types[] = {"u16", "i16", "u32", "i32",  "f32",
+                                        "u64", "i64", "f64", "bool", NULL};
 static const char *const orders[] = {"ABCD", "CDAB", "BADC", "DCBA", NULL};
 
 static const struct setting point_rows[] = {
@@ -168,22 +196,29 @@ static const struct setting point_rows[] = {
     {.name = "table",
      SET_ONE_OF(struct cfg_point_def, table, tables),
      .flags = SET_REQUIRED,
-     .doc = "holding (function 3) or input (function 4) registers"},
+     .doc = "holding (function 3) or input (function 4) registers, coils (1) or discrete "
+            "inputs (2); only read, never written"},
     {.name = "address",
      SET_INTEGER(struct cfg_point_def, address, 0, 65535),
      .flags = SET_REQUIRED,
-     .doc = "0-based register address"},
+     .doc = "0-based register (or coil, or discrete input) address"},
     {.name = "type",
      SET_ONE_OF(struct cfg_point_def, type, reg_types),
-     .flags = SET_REQUIRED,
-     .doc = "16-bit (one register) or 32-bit (two) integer, or IEEE-754 float"},
+     .shown = "`bool` for coils and discrete inputs, `u16` with `bit`; else required",
+     .doc = "integer of 16 (one register), 32 (two) or 64 bits (four), IEEE-754 float of 32 or "
+            "64 bits, or `bool` (coils and discrete inputs)"},
+    {.name = "bit",
+     SET_INTEGER(struct cfg_point_def, bit, 0, 15),
+     .shown = "none",
+     .doc = "take only this bit (0 = least significant) of a u16 register: true or false"},
     {.name = "order",
      .type = SET_ENUM,
      .names = orders,
      .off = SET_NOWHERE,
      .apply = apply_order,
      .def = "ABCD",
-     .doc = "byte order of 32-bit values, most significant byte first"},
+     .doc = "byte order of 32- and 64-bit values, most significant byte first; for 64 bits CDAB "
+            "and DCBA reverse the order of the four words"},
     {.name = "scale",
      .type = SET_NUMBER,
      .off = SET_NOWHERE,
@@ -194,6 +229,16 @@ static const struct setting point_rows[] = {
      SET_NUM(struct cfg_point_def, offset),
      .def = "0",
      .doc = "added after scaling"},
+    {.name = "decimals",
+     SET_INTEGER(struct cfg_point_def, decimals, 0, 15),
+     .shown = "those of `scale` and `offset` (0.1: 1); f32: 7 significant digits, f64: 15",
+     .doc = "the value is rounded to this many decimals before it is published or stored"},
+    {.name = "deadband",
+     .type = SET_NUMBER,
+     .off = SET_NOWHERE,
+     .apply = apply_deadband,
+     .def = "0",
+     .doc = "a change smaller than this keeps the last value published (the point stays fresh)"},
     {.name = "unit",
      .type = SET_STRING,
      .off = SET_NOWHERE,
@@ -231,6 +276,27 @@ static const struct setting device_rows[] = {
      SET_DUR(struct cfg_device, interval_ms, 100),
      .def = "1s",
      .doc = "poll interval"},
+    {.name = "timeout",
+     SET_DUR(struct cfg_device, timeout_ms, 10),
+     .shown = "the bus's `timeout`",
+     .doc = "response timeout of one request to this device"},
+    {.name = "max_registers",
+     SET_INTEGER(struct cfg_device, max_registers, 1, 125),
+     .shown = "the profile's",
+     .doc = "registers one read request may ask for"},
+    {.name = "max_bits",
+     SET_INTEGER(struct cfg_device, max_bits, 1, 2000),
+     .shown = "the profile's",
+     .doc = "coils or discrete inputs one read request may ask for"},
+    {.name = "max_gap",
+     SET_INTEGER(struct cfg_device, max_gap, 0, 2000),
+     .shown = "the profile's",
+     .doc = "unused registers (or bits) read and discarded to join two blocks"},
+    {.name = "comm_fail_after",
+     SET_INTEGER(struct cfg_device, comm_fail_after, 1, 100),
+     .def = "3",
+     .doc = "failed polls in a row after which its points are `comm_fail` and `comm_DEVICE` "
+            "is raised"},
     {.name = "asset",
      SET_STR(struct cfg_device, asset),
      .shown = "the device id",

@@ -1,5 +1,6 @@
 /* mbserver.c - see mbserver.h. */
 #include "simulator/mbserver.h"
+#include "gateway/base/clock.h"
 #include "gateway/base/log.h"
 #include "simulator/units.h"
 
@@ -11,6 +12,14 @@
 #include <unistd.h>
 
 #define MAX_CLIENTS 32
+#define MAX_LATE 64 /* late answers waiting to be sent */
+
+struct late {
+    int fd;
+    size_t len;
+    int64_t due; /* clock_mono_ms */
+    uint8_t adu[7 + 256];
+};
 
 struct mbserver {
     const struct config *cfg;
@@ -22,6 +31,8 @@ struct mbserver {
     size_t n_clients;
     struct sim_units units;
     uint64_t writes_refused;
+    struct late late[MAX_LATE];
+    size_t n_late;
 };
 
 struct mbserver *mbserver_new(const struct config *cfg, int bus, const struct world *w)
@@ -74,8 +85,40 @@ size_t mbserver_fds(struct mbserver *m, struct pollfd *fds, size_t max)
 
 static void drop_client(struct mbserver *m, size_t i)
 {
+    for (size_t k = 0; k < m->n_late;) /* its fd number may be reused by the next client */
+        if (m->late[k].fd == m->clients[i])
+            m->late[k] = m->late[--m->n_late];
+        else
+            k++;
     close(m->clients[i]);
     m->clients[i] = m->clients[--m->n_clients];
+}
+
+static void drop_fd(struct mbserver *m, int fd)
+{
+    for (size_t i = 0; i < m->n_clients; i++)
+        if (m->clients[i] == fd) {
+            drop_client(m, i);
+            return;
+        }
+}
+
+/* An answer framed here rather than by libmodbus: late, or under another unit id. */
+static void answer_ourselves(struct mbserver *m, int fd, const uint8_t *q, int len, int unit,
+                             int64_t delay_ms, const struct sim_unit *u)
+{
+    struct late l = {.fd = fd, .due = clock_mono_ms() + delay_ms};
+    size_t n = sim_units_reply(u, &q[7], (size_t)(len - 7), &l.adu[7]);
+    memcpy(l.adu, q, 4); /* transaction and protocol ids */
+    l.adu[4] = (uint8_t)((n + 1) >> 8);
+    l.adu[5] = (uint8_t)(n + 1);
+    l.adu[6] = (uint8_t)unit;
+    l.len = 7 + n;
+    if (delay_ms <= 0) {
+        if (write(fd, l.adu, l.len) < 0) log_msg(LOG_DEBUG, "sim: write: %s", strerror(errno));
+    } else if (m->n_late < MAX_LATE) {
+        m->late[m->n_late++] = l;
+    }
 }
 
 static void serve(struct mbserver *m, int fd)
@@ -89,6 +132,7 @@ static void serve(struct mbserver *m, int fd)
         return;
     }
     int unit = q[6], fc = q[7];
+    sim_units_count(&m->units, m->cfg, unit, fc);
     struct sim_unit *u = sim_units_answering(&m->units, m->cfg, m->w, unit);
     if (!u) return; /* a dead slave: silence */
     if (sim_is_write(fc)) {
@@ -112,8 +156,37 @@ static void serve(struct mbserver *m, int fd)
     case SIM_EXCEPTION:
         modbus_reply_exception(m->ctx, q, MODBUS_EXCEPTION_SLAVE_OR_SERVER_FAILURE);
         return;
+    case SIM_DROP: drop_fd(m, fd); return;
+    case SIM_SLOW: answer_ourselves(m, fd, q, rc, unit, m->w->slow_ms[u->device], u); return;
+    case SIM_WRONG_UNIT: answer_ourselves(m, fd, q, rc, unit == 247 ? 1 : unit + 1, 0, u); return;
     default: modbus_reply(m->ctx, q, rc, u->map);
     }
+}
+
+int64_t mbserver_next_late(const struct mbserver *m)
+{
+    int64_t due = -1;
+    for (size_t i = 0; i < m->n_late; i++)
+        if (due < 0 || m->late[i].due < due) due = m->late[i].due;
+    return due;
+}
+
+void mbserver_send_late(struct mbserver *m, int64_t now)
+{
+    for (size_t i = 0; i < m->n_late;) {
+        if (m->late[i].due > now) {
+            i++;
+            continue;
+        }
+        if (write(m->late[i].fd, m->late[i].adu, m->late[i].len) < 0)
+            log_msg(LOG_DEBUG, "sim: write: %s", strerror(errno));
+        m->late[i] = m->late[--m->n_late];
+    }
+}
+
+void mbserver_report(const struct mbserver *m)
+{
+    sim_units_report(&m->units, m->cfg, m->bus->id);
 }
 
 void mbserver_handle(struct mbserver *m, const struct pollfd *fds, size_t n)

@@ -1,5 +1,6 @@
 /* rtuserver.c - see rtuserver.h. */
 #include "simulator/rtuserver.h"
+#include "gateway/base/clock.h"
 #include "gateway/base/log.h"
 #include "simulator/units.h"
 
@@ -13,6 +14,13 @@
 #include <unistd.h>
 
 #define SILENCE_MS 5 /* far longer than 3.5 characters at any baud rate a pty imitates */
+#define MAX_LATE 16
+
+struct late {
+    size_t len;
+    int64_t due; /* clock_mono_ms */
+    uint8_t frame[1 + 256 + 2];
+};
 
 struct rtuserver {
     const struct config *cfg;
@@ -23,6 +31,8 @@ struct rtuserver {
     modbus_t *ctx; /* only for modbus_reply: its socket is the master fd */
     struct sim_units units;
     uint64_t writes_refused;
+    struct late late[MAX_LATE];
+    size_t n_late;
 };
 
 static uint16_t crc16(const uint8_t *p, size_t n)
@@ -110,8 +120,9 @@ void rtuserver_handle(struct rtuserver *r)
     }
     if (n < 4 || crc16(frame, n - 2) != (uint16_t)(frame[n - 2] | frame[n - 1] << 8)) return;
     int unit = frame[0], fc = frame[1];
+    sim_units_count(&r->units, r->cfg, unit, fc);
     struct sim_unit *u = sim_units_answering(&r->units, r->cfg, r->w, unit);
-    if (!u) return; /* a dead slave: silence */
+    if (!u || r->w->fault[u->device] == SIM_DROP) return; /* a dead slave: silence */
     modbus_set_slave(r->ctx, unit);
     if (sim_is_write(fc)) {
         r->writes_refused++;
@@ -134,8 +145,54 @@ void rtuserver_handle(struct rtuserver *r)
     case SIM_EXCEPTION:
         modbus_reply_exception(r->ctx, frame, MODBUS_EXCEPTION_SLAVE_OR_SERVER_FAILURE);
         return;
+    case SIM_SLOW:
+    case SIM_WRONG_UNIT: {
+        /* Framed here: late (the master has given up, and may be asking another slave), or
+         * under another unit id. */
+        struct late l = {.due = clock_mono_ms()};
+        int slow = r->w->fault[u->device] == SIM_SLOW;
+        if (slow) l.due += r->w->slow_ms[u->device];
+        l.frame[0] = (uint8_t)(slow ? unit : unit == 247 ? 1 : unit + 1);
+        l.len = 1 + sim_units_reply(u, &frame[1], n - 3, &l.frame[1]);
+        uint16_t crc = crc16(l.frame, l.len);
+        l.frame[l.len++] = (uint8_t)(crc & 0xff);
+        l.frame[l.len++] = (uint8_t)(crc >> 8);
+        if (!slow) {
+            if (write(r->master, l.frame, l.len) < 0)
+                log_msg(LOG_DEBUG, "sim: write: %s", strerror(errno));
+        } else if (r->n_late < MAX_LATE) {
+            r->late[r->n_late++] = l;
+        }
+        return;
+    }
     default: modbus_reply(r->ctx, frame, (int)n, u->map);
     }
+}
+
+int64_t rtuserver_next_late(const struct rtuserver *r)
+{
+    int64_t due = -1;
+    for (size_t i = 0; i < r->n_late; i++)
+        if (due < 0 || r->late[i].due < due) due = r->late[i].due;
+    return due;
+}
+
+void rtuserver_send_late(struct rtuserver *r, int64_t now)
+{
+    for (size_t i = 0; i < r->n_late;) {
+        if (r->late[i].due > now) {
+            i++;
+            continue;
+        }
+        if (write(r->master, r->late[i].frame, r->late[i].len) < 0)
+            log_msg(LOG_DEBUG, "sim: write: %s", strerror(errno));
+        r->late[i] = r->late[--r->n_late];
+    }
+}
+
+void rtuserver_report(const struct rtuserver *r)
+{
+    sim_units_report(&r->units, r->cfg, r->bus->id);
 }
 
 void rtuserver_refresh(struct rtuserver *r)

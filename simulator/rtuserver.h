@@ -28,5 +28,10 @@ void rtuserver_handle(struct rtuserver *r);
 /* Copies the world's values into the register maps. */
 void rtuserver_refresh(struct rtuserver *r);
 uint64_t rtuserver_writes_refused(const struct rtuserver *r);
+/* Late answers (the `slow` fault), as mbserver_next_late / mbserver_send_late. */
+int64_t rtuserver_next_late(const struct rtuserver *r);
+void rtuserver_send_late(struct rtuserver *r, int64_t now);
+/* Logs the requests each unit received, by function code (sim_units_report). */
+void rtuserver_report(const struct rtuserver *r);
 
 #endif

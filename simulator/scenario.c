@@ -85,10 +85,10 @@ static enum step_action device_action(const char *word)
     static const struct {
         const char *word;
         enum step_action action;
-    } words[] = {{"offline", STEP_OFFLINE},
-                 {"online", STEP_ONLINE},
-                 {"garbage", STEP_GARBAGE},
-                 {"exception", STEP_EXCEPTION}};
+    } words[] = {{"offline", STEP_OFFLINE},       {"online", STEP_ONLINE},
+                 {"silent", STEP_OFFLINE},        {"garbage", STEP_GARBAGE},
+                 {"exception", STEP_EXCEPTION},   {"slow", STEP_SLOW},
+                 {"wrong_unit", STEP_WRONG_UNIT}, {"drop", STEP_DROP}};
     for (size_t k = 0; k < sizeof(words) / sizeof(words[0]); k++)
         if (!strcmp(word, words[k].word)) return words[k].action;
     return STEP_SET;
@@ -122,7 +122,10 @@ int scenario_parse(const char *text, const char *origin, const struct config *cf
         } else if (ok && !strcmp(action, "ramp")) {
             s.action = STEP_RAMP;
             ok = n == 5 && parse_value(a1, &s.value) == 0 && duration_parse(a2, &s.dur_ms) == ST_OK;
-        } else if (ok && (s.action = device_action(action)) != STEP_SET) {
+        } else if (ok && (s.action = device_action(action)) == STEP_SLOW) {
+            s.dur_ms = SCENARIO_SLOW_MS;
+            ok = n == 3 || (n == 4 && duration_parse(a1, &s.dur_ms) == ST_OK);
+        } else if (ok && s.action != STEP_SET) {
             ok = n == 3;
         } else {
             ok = 0;
@@ -130,7 +133,8 @@ int scenario_parse(const char *text, const char *origin, const struct config *cf
         if (!ok) {
             snprintf(err, errlen,
                      "%s:%d: expected 'AT TARGET set VALUE', 'AT TARGET ramp VALUE "
-                     "DURATION', or 'AT DEVICE offline|online|garbage|exception'",
+                     "DURATION', or 'AT DEVICE offline|silent|online|garbage|exception|slow "
+                     "[DURATION]|wrong_unit|drop'",
                      origin, line);
             scenario_free(out);
             return ST_ERR_INVAL;

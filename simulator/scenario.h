@@ -8,8 +8,14 @@
  *     30s tx1         offline         # the device stops answering (online: back to normal)
  *     40s tx1         garbage         # it answers with malformed replies (a wrong byte count)
  *     50s tx1         exception       # it answers with exception 4, server device failure
+ *     55s tx1         silent          # the same as offline
+ *     60s tx1         slow 800ms      # it answers each request 800 ms late (default 1 s)
+ *     65s tx1         wrong_unit      # it answers under another unit id (its own + 1)
+ *     70s tx1         drop            # TCP: it closes the connection on each request (RTU:
+ *                                     # it does not answer, as a line cannot be dropped)
+ *     75s tx1.fan_on  set true        # a coil, discrete input or bit like any point
  *
- * TARGET is a point name, a device id (offline, online, garbage, exception), a glob over point
+ * TARGET is a point name, a device id (offline ... drop), a glob over point
  * names ("*.temp_a"),
  * or kind:KIND. Times are durations ("500ms", "2s", "1m"). Built-in scenarios are texts in the
  * same format, so a scenario file and a built-in read alike. `#` starts a comment.
@@ -24,13 +30,25 @@
 #include "config/config.h"
 
 /* Point actions first, then the device actions (from STEP_OFFLINE on). */
-enum step_action { STEP_SET, STEP_RAMP, STEP_OFFLINE, STEP_ONLINE, STEP_GARBAGE, STEP_EXCEPTION };
+enum step_action {
+    STEP_SET,
+    STEP_RAMP,
+    STEP_OFFLINE,
+    STEP_ONLINE,
+    STEP_GARBAGE,
+    STEP_EXCEPTION,
+    STEP_SLOW,
+    STEP_WRONG_UNIT,
+    STEP_DROP,
+};
+
+#define SCENARIO_SLOW_MS 1000 /* how late `slow` answers when no duration is given */
 
 struct step {
     int64_t at_ms;
     enum step_action action;
     double value;   /* set, ramp: target */
-    int64_t dur_ms; /* ramp */
+    int64_t dur_ms; /* ramp: its duration; slow: how late the answers are */
     char target[128];
     int line;
 };

@@ -42,7 +42,8 @@ static const char usage[] =
     "Simulates every Modbus TCP device and MQTT sensor of the site configuration FILE.\n"
     "scenarios: normal (default), overtemp, pf_low, leak, fire, door_after_hours, demo,\n"
     "           or a file of steps 'AT TARGET set VALUE | ramp VALUE DURATION', and for a device\n"
-    "           'AT DEVICE offline | online | garbage | exception'\n"
+    "           'AT DEVICE offline | silent | online | garbage | exception | slow [DURATION] |\n"
+    "           wrong_unit | drop'\n"
     "--speed X  run simulated time X times faster (0 < X <= 1000)\n"
     "--serial BUS=PATH  serve the RTU bus BUS on a pseudo-terminal linked at PATH (set the bus's\n"
     "           device to PATH in the gateway's configuration)\n";
@@ -212,7 +213,16 @@ int main(int argc, char **argv)
         size_t first_line = n;
         for (size_t i = 0; i < n_lines && n < MAX_FDS; i++)
             fds[n++] = (struct pollfd){rtuserver_fd(lines[i]), POLLIN, 0};
-        int64_t wait = next_tick - clock_mono_ms();
+        int64_t wait_until = next_tick;
+        for (size_t i = 0; i < n_servers; i++) {
+            int64_t due = mbserver_next_late(servers[i]);
+            if (due >= 0 && due < wait_until) wait_until = due;
+        }
+        for (size_t i = 0; i < n_lines; i++) {
+            int64_t due = rtuserver_next_late(lines[i]);
+            if (due >= 0 && due < wait_until) wait_until = due;
+        }
+        int64_t wait = wait_until - clock_mono_ms();
         if (poll(fds, n, wait < 0 ? 0 : (int)wait) > 0) {
             size_t off = 0;
             for (size_t i = 0; i < n_servers; i++) {
@@ -222,8 +232,17 @@ int main(int argc, char **argv)
             for (size_t i = 0; i < n_lines; i++)
                 if (fds[first_line + i].revents) rtuserver_handle(lines[i]);
         }
+        now = clock_mono_ms();
+        for (size_t i = 0; i < n_servers; i++)
+            mbserver_send_late(servers[i], now);
+        for (size_t i = 0; i < n_lines; i++)
+            rtuserver_send_late(lines[i], now);
     }
     log_msg(LOG_INFO, "sim: stopping");
+    for (size_t i = 0; i < n_servers; i++)
+        mbserver_report(servers[i]);
+    for (size_t i = 0; i < n_lines; i++)
+        rtuserver_report(lines[i]);
     for (size_t i = 0; i < n_servers; i++)
         if (mbserver_writes_refused(servers[i]))
             log_msg(LOG_WARN, "sim: %llu write requests were refused",

@@ -22,7 +22,8 @@ int world_init(struct world *w, const struct config *cfg, const struct scenario 
     w->ramp = calloc(n, sizeof(*w->ramp));
     w->changed = calloc(n, sizeof(*w->changed));
     w->fault = calloc(cfg->n_devices ? cfg->n_devices : 1, sizeof(*w->fault));
-    if (!w->value || !w->pinned || !w->ramp || !w->changed || !w->fault) {
+    w->slow_ms = calloc(cfg->n_devices ? cfg->n_devices : 1, sizeof(*w->slow_ms));
+    if (!w->value || !w->pinned || !w->ramp || !w->changed || !w->fault || !w->slow_ms) {
         world_cleanup(w);
         return ST_ERR_NOMEM;
     }
@@ -38,6 +39,7 @@ void world_cleanup(struct world *w)
     free(w->ramp);
     free(w->changed);
     free(w->fault);
+    free(w->slow_ms);
     memset(w, 0, sizeof(*w));
 }
 
@@ -50,16 +52,21 @@ static void set_point(struct world *w, int i, double v)
 static void apply(struct world *w, const struct step *s)
 {
     const struct config *cfg = w->cfg;
-    static const char *const names[] = {"set", "ramp", "offline", "online", "garbage", "exception"};
-    static const enum sim_fault fault_of[] = {[STEP_OFFLINE] = SIM_OFFLINE,
-                                              [STEP_ONLINE] = SIM_ANSWERS,
-                                              [STEP_GARBAGE] = SIM_GARBAGE,
-                                              [STEP_EXCEPTION] = SIM_EXCEPTION};
+    static const char *const names[] = {"set",       "ramp", "offline",    "online", "garbage",
+                                        "exception", "slow", "wrong_unit", "drop"};
+    static const enum sim_fault fault_of[] = {
+        [STEP_OFFLINE] = SIM_OFFLINE, [STEP_ONLINE] = SIM_ANSWERS,
+        [STEP_GARBAGE] = SIM_GARBAGE, [STEP_EXCEPTION] = SIM_EXCEPTION,
+        [STEP_SLOW] = SIM_SLOW,       [STEP_WRONG_UNIT] = SIM_WRONG_UNIT,
+        [STEP_DROP] = SIM_DROP};
     log_msg(LOG_INFO, "scenario %s: at %.1f s: %s %s", w->sc->name, (double)s->at_ms / 1000,
             s->target, names[s->action]);
     if (s->action != STEP_SET && s->action != STEP_RAMP) {
         for (size_t d = 0; d < cfg->n_devices; d++)
-            if (scenario_matches_device(cfg, s->target, (int)d)) w->fault[d] = fault_of[s->action];
+            if (scenario_matches_device(cfg, s->target, (int)d)) {
+                w->fault[d] = fault_of[s->action];
+                w->slow_ms[d] = s->dur_ms;
+            }
         return;
     }
     for (size_t i = 0; i < cfg->n_points; i++) {

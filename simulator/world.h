@@ -10,8 +10,17 @@
 #include "config/config.h"
 #include "simulator/scenario.h"
 
-/* How a device answers: normally, not at all, with malformed replies, or with an exception. */
-enum sim_fault { SIM_ANSWERS, SIM_OFFLINE, SIM_GARBAGE, SIM_EXCEPTION };
+/* How a device answers: normally, not at all, with malformed replies, with an exception, late
+ * (world.slow_ms), under another unit id, or by dropping the connection. */
+enum sim_fault {
+    SIM_ANSWERS,
+    SIM_OFFLINE,
+    SIM_GARBAGE,
+    SIM_EXCEPTION,
+    SIM_SLOW,
+    SIM_WRONG_UNIT,
+    SIM_DROP
+};
 
 struct world_ramp {
     int active;
@@ -31,6 +40,7 @@ struct world {
     int *pinned;   /* per point: set by the scenario, no noise */
     struct world_ramp *ramp;
     enum sim_fault *fault; /* per device */
+    int64_t *slow_ms;      /* per device: how late a SIM_SLOW device answers (wall ms) */
     int *changed;          /* per point: sensors changed since the last world_take_changed */
 };
 

@@ -13,17 +13,45 @@
 
 #include "adapters/adapter.h"
 
+/* The largest request or answer PDU (function code and data), as the Modbus specification. */
+#define MB_PDU_MAX 253
+
+/* One bus's link: the libmodbus context (which opens and closes the connection or the serial
+ * port) and what a transport keeps between two requests. Owned by the bus thread. */
+struct mb_link {
+    modbus_t *ctx;
+    const struct bus_config *bus;
+    uint16_t tid;           /* TCP: the transaction id of the last request sent */
+    uint8_t rx[2 * 260];    /* TCP: bytes received and not yet parsed */
+    size_t rx_n;            /* emptied on every (re)connection */
+    int64_t quiet_until_us; /* RTU: the line stays silent until then (CLOCK_MONOTONIC, us) */
+    int64_t inter_frame_us; /* RTU: silence after each answer */
+    unsigned long refused;  /* answers refused (another unit, another transaction), in total */
+    int last_refused_unit;  /* the unit id of the last answer refused, for the log */
+};
+
 struct modbus_backend {
     /* A new, unconnected context for the bus. NULL with errno set on failure. The caller owns
      * the result (modbus_free). */
     modbus_t *(*new_ctx)(const struct bus_config *bus);
-    /* After a request failed with err (an errno or EMB* value) and the link was flushed: nonzero
-     * when the link must be closed and opened again before the next request. */
+    /* After a request failed with err (an errno or EMB* value): nonzero when the link must be
+     * closed and opened again before the next request. */
     int (*reconnect_after)(int err);
     /* Checks the settings of device dev that only this transport can judge (its unit id),
      * appending "FILE:LINE: message" errors to diag (may be NULL). Returns the number of errors. */
     int (*check_device)(const struct config *cfg, const struct cfg_device *dev,
                         struct config_diag *diag);
+    /*
+     * Sends the request pdu (function code first, len bytes, borrowed) to unit on the connected
+     * link and waits at most timeout_ms for the answer to it. An answer from another unit id, or
+     * (TCP) to another transaction, is refused: counted in l->refused and never returned. On 0,
+     * rsp (MB_PDU_MAX bytes) holds the answer's PDU, function code first, and *rsp_len its
+     * length; the transport's framing (MBAP header, CRC) has been checked and removed. Returns
+     * 0, or an errno / EMB* value: ETIMEDOUT, EMBBADSLAVE (only refused answers came), EMBBADCRC,
+     * EMBBADDATA (a malformed frame), or the socket's error.
+     */
+    int (*transact)(struct mb_link *l, int unit, const uint8_t *pdu, int len, uint8_t *rsp,
+                    int *rsp_len, int64_t timeout_ms);
 };
 
 /*
@@ -38,7 +66,8 @@ void bus__stop(struct adapter *a);
 void bus__destroy(struct adapter *a);
 
 /* Checks what is common to both transports for the devices on bus (how many read requests each
- * profile needs), then be->check_device for each of them. Returns the number of errors. */
+ * profile needs within the device's limits), then be->check_device for each of them. Returns the
+ * number of errors. */
 int bus__check(const struct modbus_backend *be, const struct config *cfg, int bus,
                struct config_diag *diag);
 

@@ -1,7 +1,8 @@
 /*
- * bus.c - see bus.h: what Modbus TCP and RTU share (the bus thread, scheduling, polling through
- * the read plan, sample batches, comm faults, throttled logging). What differs is in the
- * backends, tcp.c and rtu.c (backend.h).
+ * bus.c - see bus.h: what Modbus TCP and RTU share (the bus thread, scheduling and back-off,
+ * polling through the read plan, checking answers, sample batches, comm faults, throttled
+ * logging). What differs, the framing of one request and its answer, is in the backends, tcp.c
+ * and rtu.c (backend.h).
  */
 #include "adapters/modbus/backend.h"
 #include "adapters/modbus/bus.h"
@@ -13,6 +14,7 @@
 #include "gateway/base/quality.h"
 
 #include <errno.h>
+#include <math.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -30,8 +32,11 @@ struct device_state {
     int index;
     const struct cfg_profile *profile;
     struct plan plan;
-    uint16_t *regs; /* one buffer per block, concatenated */
-    int *block_base;
+    uint16_t *regs;  /* plan.words: one buffer per block, concatenated; bits one per word */
+    int *block_base; /* per block: its first word in regs */
+    double *last;    /* per point: the value last sent good (deadband), NAN when none */
+    int64_t timeout_ms;
+    int comm_fail_after;
     int64_t next_due;
     int fails; /* consecutive failed polls */
     struct log_complain complain;
@@ -42,7 +47,7 @@ struct adapter {
     const struct config *cfg;
     const struct bus_config *bus;
     char name[80];
-    modbus_t *ctx;
+    struct mb_link link;
     int connected;
     int conn_err; /* why the last connect failed (errno, never 0), told again during back-off */
     int64_t reconnect_at, backoff_ms;
@@ -60,14 +65,20 @@ struct adapter {
 
 static void bus_disconnect(struct adapter *a)
 {
-    if (a->connected) modbus_close(a->ctx);
+    if (a->connected) modbus_close(a->link.ctx);
     a->connected = 0;
+    a->link.rx_n = 0;
 }
 
 /* errno, or fallback when a library failed without setting it: 0 would read as success. */
 static int errno_or(int fallback)
 {
     return errno ? errno : fallback;
+}
+
+static void set_timeout(modbus_t *ctx, int64_t ms)
+{
+    modbus_set_response_timeout(ctx, (uint32_t)(ms / 1000), (uint32_t)(ms % 1000) * 1000);
 }
 
 /*
@@ -78,9 +89,11 @@ static int bus_connect(struct adapter *a, int64_t now)
 {
     if (a->connected) return 0;
     if (now < a->reconnect_at) return a->conn_err;
-    if (modbus_connect(a->ctx) == 0) {
+    set_timeout(a->link.ctx, a->bus->timeout_ms); /* libmodbus bounds a TCP connect by it */
+    if (modbus_connect(a->link.ctx) == 0) {
         a->connected = 1;
         a->backoff_ms = 0;
+        a->link.rx_n = 0;
         log_complain_ok(&a->conn_complain, "%s: connected", a->name);
         return 0;
     }
@@ -100,29 +113,78 @@ static int is_exception(int err)
     return err >= EMBXILFUN && err <= EMBXMEMPAR;
 }
 
-/* Push a batch for one poll. quality < 0: per-point (from bad[]); else that quality for all. */
-static void push_batch(struct adapter *a, struct device_state *d, int comm_ok, const int *bad)
+/* The EMB* value of exception code c, so modbus_strerror names it ("Illegal data address"). */
+static int exception_err(int c)
+{
+    return (c >= 1 && c <= 8) || c == 10 || c == 11 ? MODBUS_ENOBASE + c : EMBBADEXC;
+}
+
+static const uint8_t function_of[] = {
+    [TABLE_HOLDING] = MODBUS_FC_READ_HOLDING_REGISTERS,
+    [TABLE_INPUT] = MODBUS_FC_READ_INPUT_REGISTERS,
+    [TABLE_COIL] = MODBUS_FC_READ_COILS,
+    [TABLE_DISCRETE] = MODBUS_FC_READ_DISCRETE_INPUTS,
+};
+
+/*
+ * One read request for block blk into dst (blk->count words). Returns 0, an exception's EMB*
+ * value (the device answered: is_exception), or why no valid answer came.
+ */
+static int read_block(struct adapter *a, struct device_state *d, const struct plan_block *blk,
+                      uint16_t *dst)
+{
+    /* Read-only by design: function codes 1 to 4 are the only requests ever built. */
+    uint8_t fc = function_of[blk->table];
+    uint8_t req[5] = {fc, (uint8_t)(blk->start >> 8), (uint8_t)blk->start,
+                      (uint8_t)(blk->count >> 8), (uint8_t)blk->count};
+    uint8_t rsp[MB_PDU_MAX];
+    int len = 0;
+    int err = a->be->transact(&a->link, d->cfg->unit, req, sizeof(req), rsp, &len, d->timeout_ms);
+    if (err) return err;
+    if (len == 2 && rsp[0] == (fc | 0x80)) return exception_err(rsp[1]);
+    int bits = fc == MODBUS_FC_READ_COILS || fc == MODBUS_FC_READ_DISCRETE_INPUTS;
+    int bytes = bits ? (blk->count + 7) / 8 : 2 * blk->count;
+    /* An answer to another function, or with another number of values, is not this answer. */
+    if (len < 2 || rsp[0] != fc || rsp[1] != bytes || len != 2 + bytes) return EMBBADDATA;
+    for (int i = 0; i < blk->count; i++)
+        dst[i] = bits ? (uint16_t)((rsp[2 + i / 8] >> (i % 8)) & 1)
+                      : (uint16_t)(rsp[2 + 2 * i] << 8 | rsp[3 + 2 * i]);
+    return 0;
+}
+
+/* Push a batch for one poll: every point comm_fail when !comm_ok, else decoded, per block bad. */
+static void push_batch(struct adapter *a, struct device_state *d, int comm_ok, const int *bad,
+                       int requests)
 {
     const struct cfg_profile *p = d->profile;
     struct sample_batch *b = sample_batch_new(p->n_points);
     if (!b) return;
     b->device = d->index;
     b->comm_ok = comm_ok;
+    b->requests = requests;
     int64_t ts = clock_wall_ms();
     for (size_t i = 0; i < p->n_points; i++) {
+        const struct cfg_point_def *def = &p->points[i];
         struct sample *s = &b->samples[b->n++];
         s->point = d->cfg->first_point + (int)i;
         s->ts_ms = ts;
         s->value = 0;
-        if (!comm_ok) {
-            s->quality = QUALITY_COMM_FAIL;
-        } else if (bad[d->plan.block_of[i]]) {
-            s->quality = QUALITY_BAD;
-        } else {
-            const uint16_t *r = &d->regs[d->block_base[d->plan.block_of[i]] + d->plan.offset_of[i]];
-            s->quality =
-                decode_value(&p->points[i], r, &s->value) == ST_OK ? QUALITY_GOOD : QUALITY_BAD;
+        s->quality = comm_ok ? QUALITY_BAD : QUALITY_COMM_FAIL;
+        double v;
+        int k = d->plan.block_of[i];
+        if (!comm_ok || bad[k] ||
+            decode_value(def, &d->regs[d->block_base[k] + d->plan.offset_of[i]], &v) != ST_OK) {
+            d->last[i] = NAN; /* the next good value is published whatever its change */
+            continue;
         }
+        v = decode_round(def, v);
+        /* Within the deadband the point keeps the value last published: the sample still
+         * refreshes it, but the core sees no change, so nothing is published or evaluated. */
+        if (def->deadband > 0 && !isnan(d->last[i]) && fabs(v - d->last[i]) < def->deadband)
+            v = d->last[i];
+        d->last[i] = v;
+        s->value = v;
+        s->quality = QUALITY_GOOD;
     }
     if (queue_push(a->q, b) == ST_ERR_FULL)
         log_msg(LOG_DEBUG, "%s: core queue full; a batch of %s was dropped", a->name, d->cfg->id);
@@ -131,31 +193,29 @@ static void push_batch(struct adapter *a, struct device_state *d, int comm_ok, c
 /*
  * Sends the read requests of d's plan, flagging in bad[] the blocks answered with an exception.
  * Returns 0 when the device answered every request (exceptions included), or the errno / EMB*
- * value of the request that failed, after which nothing more is sent to it this poll.
+ * value of the request that failed, after which nothing more is sent to it this poll (it is
+ * sidelined for the rest of its cycle). *sent counts the requests sent.
  */
-static int read_blocks(struct adapter *a, struct device_state *d, int64_t now, int *bad)
+static int read_blocks(struct adapter *a, struct device_state *d, int64_t now, int *bad, int *sent)
 {
     for (size_t k = 0; k < d->plan.n; k++) {
         const struct plan_block *blk = &d->plan.blocks[k];
-        uint16_t *dst = &d->regs[d->block_base[k]];
-        /* Read-only by design: function codes 3 and 4 are the only requests sent. */
-        int rc = blk->table == TABLE_HOLDING
-                     ? modbus_read_registers(a->ctx, blk->start, blk->count, dst)
-                     : modbus_read_input_registers(a->ctx, blk->start, blk->count, dst);
+        int err = read_block(a, d, blk, &d->regs[d->block_base[k]]);
         a->requests++;
-        if (rc == blk->count) continue;
+        (*sent)++;
+        if (!err) continue;
         a->failed++;
-        int err = rc < 0 ? errno_or(EIO) : EMBMDATA;
-        if (rc < 0 && is_exception(err)) {
+        if (is_exception(err)) {
             bad[k] = 1;
             log_complain(&d->complain, now, LOG_WARN,
-                         "%s: device %s: %s reading %d registers at %d", a->name, d->cfg->id,
-                         modbus_strerror(err), blk->count, blk->start);
+                         "%s: device %s: exception \"%s\" reading %d %s at %d", a->name, d->cfg->id,
+                         modbus_strerror(err), blk->count,
+                         blk->table >= TABLE_COIL ? "bits" : "registers", blk->start);
             continue;
         }
         /* Drop whatever a confused or late device may still send; the backend says whether the
-         * link itself must start over. */
-        modbus_flush(a->ctx);
+         * link itself must start over (TCP: always, so no late answer can follow). */
+        if (a->connected) modbus_flush(a->link.ctx);
         if (a->be->reconnect_after(err)) bus_disconnect(a);
         return err;
     }
@@ -166,23 +226,25 @@ static void poll_device(struct adapter *a, struct device_state *d, int64_t now)
 {
     int bad[PLAN_MAX_BLOCKS] = {0}; /* per block */
     const char *what = "";
-    int err;
+    int err, sent = 0;
+    unsigned long refused = a->link.refused;
     if (d->plan.n > PLAN_MAX_BLOCKS) {
         /* adapters_check refuses such a profile; started anyway, the device fails every poll,
          * loudly, rather than being skipped in silence. */
         what = "its profile needs more read requests than a poll may send: ";
         err = EMBMDATA;
     } else if ((err = bus_connect(a, now)) == 0) {
-        if (modbus_set_slave(a->ctx, d->cfg->unit) != 0) {
-            /* The context still holds the previous device's unit: reading would ask that one. */
+        if (modbus_set_slave(a->link.ctx, d->cfg->unit) != 0) {
+            /* libmodbus refuses a unit id its transport cannot address (adapters_check does
+             * too); nothing is sent under another unit's id. */
             what = "cannot address its unit: ";
             err = errno_or(EINVAL);
         } else {
-            err = read_blocks(a, d, now, bad);
+            err = read_blocks(a, d, now, bad, &sent);
         }
     }
     if (!err) {
-        if (d->fails >= BUS_FAULT_POLLS)
+        if (d->fails >= d->comm_fail_after)
             log_msg(LOG_INFO, "%s: device %s answers again", a->name, d->cfg->id);
         d->fails = 0;
         int any_bad = 0;
@@ -190,14 +252,45 @@ static void poll_device(struct adapter *a, struct device_state *d, int64_t now)
             any_bad |= bad[k];
         if (!any_bad)
             log_complain_ok(&d->complain, "%s: device %s reads cleanly again", a->name, d->cfg->id);
-        push_batch(a, d, 1, bad);
+        push_batch(a, d, 1, bad, sent);
         return;
     }
     d->fails++;
-    log_complain(&d->complain, now, LOG_WARN, "%s: device %s (unit %d): %s%s (%d failed poll%s)",
-                 a->name, d->cfg->id, d->cfg->unit, what, modbus_strerror(err), d->fails,
+    char why[64] = "";
+    if (a->link.refused != refused)
+        snprintf(why, sizeof(why), " (refused an answer from unit %d)", a->link.last_refused_unit);
+    log_complain(&d->complain, now, LOG_WARN, "%s: device %s (unit %d): %s%s%s (%d failed poll%s)",
+                 a->name, d->cfg->id, d->cfg->unit, what, modbus_strerror(err), why, d->fails,
                  d->fails == 1 ? "" : "s");
-    if (d->fails >= BUS_FAULT_POLLS) push_batch(a, d, 0, bad);
+    /* Until then its points keep their last good values; a value it did not send is never
+     * published as good. */
+    if (d->fails >= d->comm_fail_after) push_batch(a, d, 0, bad, sent);
+}
+
+int64_t bus_next_delay(int64_t interval_ms, int fails)
+{
+    if (fails <= 0) return interval_ms;
+    int64_t cap = interval_ms > BUS_BACKOFF_MAX_MS ? interval_ms : BUS_BACKOFF_MAX_MS;
+    int64_t delay = interval_ms;
+    for (int i = 1; i < fails && delay < cap; i++)
+        delay *= 2;
+    return delay < cap ? delay : cap;
+}
+
+int64_t bus_reschedule(int64_t due, int64_t now, int64_t interval_ms, int64_t timeout_ms, int fails)
+{
+    if (fails > 0) {
+        /* An RTU answer carries no transaction id: one arriving late while the same device is
+         * asked again would pass for the new answer. Retrying no sooner than two timeouts after
+         * the failure leaves answers up to three timeouts late to arrive while the line serves
+         * another unit (refused by unit id) or is idle (flushed before the next request). */
+        int64_t delay = bus_next_delay(interval_ms, fails);
+        return now + (delay > 2 * timeout_ms ? delay : 2 * timeout_ms);
+    }
+    due += interval_ms;
+    /* Kept on its phase, so a poll delayed by another device's timeout costs no poll; fallen
+     * further behind, polled once at once rather than in a burst. */
+    return due < now ? now : due;
 }
 
 static void *bus_thread(void *arg)
@@ -209,6 +302,7 @@ static void *bus_thread(void *arg)
     int64_t now = clock_mono_ms();
     for (size_t i = 0; i < a->n_devs; i++)
         a->devs[i].next_due = now;
+    /* Each pass polls at most one device; bounded by stopping, checked every pass. */
     while (!atomic_load(&a->stopping)) {
         struct device_state *next = NULL;
         for (size_t i = 0; i < a->n_devs; i++)
@@ -222,13 +316,8 @@ static void *bus_thread(void *arg)
             continue;
         }
         poll_device(a, next, now);
-        int64_t interval = next->cfg->interval_ms;
-        if (next->fails >= BUS_FAULT_POLLS && interval < BUS_SIDELINE_MS)
-            interval = BUS_SIDELINE_MS;
-        next->next_due += interval;
-        now = clock_mono_ms();
-        if (next->next_due < now)
-            next->next_due = now + interval; /* fell behind: skip, don't burst */
+        next->next_due = bus_reschedule(next->next_due, clock_mono_ms(), next->cfg->interval_ms,
+                                        next->timeout_ms, next->fails);
     }
     bus_disconnect(a);
     return NULL;
@@ -242,6 +331,7 @@ int bus__create(const struct modbus_backend *be, const struct config *cfg, int b
     a->be = be;
     a->cfg = cfg;
     a->bus = &cfg->buses[bus];
+    a->link.bus = a->bus;
     a->wake_fd = -1;
     snprintf(a->name, sizeof(a->name), "modbus[%s]", a->bus->id);
     int rc = ST_ERR_NOMEM;
@@ -254,7 +344,10 @@ int bus__create(const struct modbus_backend *be, const struct config *cfg, int b
         d->cfg = dc;
         d->index = (int)i;
         d->profile = &cfg->profiles[dc->profile];
-        if (plan_build(d->profile, PLAN_MAX_GAP, &d->plan)) goto out_free;
+        d->timeout_ms = dc->timeout_ms > 0 ? dc->timeout_ms : a->bus->timeout_ms;
+        d->comm_fail_after = dc->comm_fail_after > 0 ? dc->comm_fail_after : BUS_FAULT_POLLS;
+        struct plan_limits lim = plan_limits_for(dc, d->profile);
+        if (plan_build(d->profile, &lim, &d->plan)) goto out_free;
         d->block_base = calloc(d->plan.n ? d->plan.n : 1, sizeof(int));
         int total = 0;
         for (size_t k = 0; d->block_base && k < d->plan.n; k++) {
@@ -262,17 +355,19 @@ int bus__create(const struct modbus_backend *be, const struct config *cfg, int b
             total += d->plan.blocks[k].count;
         }
         d->regs = calloc((size_t)(total ? total : 1), sizeof(uint16_t));
-        if (!d->block_base || !d->regs) goto out_free;
+        d->last = malloc((d->profile->n_points ? d->profile->n_points : 1) * sizeof(double));
+        if (!d->block_base || !d->regs || !d->last) goto out_free;
+        for (size_t k = 0; k < d->profile->n_points; k++)
+            d->last[k] = NAN;
     }
-    a->ctx = be->new_ctx(a->bus);
-    if (!a->ctx) {
+    a->link.ctx = be->new_ctx(a->bus);
+    if (!a->link.ctx) {
         log_msg(LOG_ERROR, "%s: cannot create the Modbus context: %s", a->name,
                 modbus_strerror(errno));
         rc = ST_ERR_MODBUS;
         goto out_free;
     }
-    modbus_set_response_timeout(a->ctx, (uint32_t)(a->bus->timeout_ms / 1000),
-                                (uint32_t)(a->bus->timeout_ms % 1000) * 1000);
+    set_timeout(a->link.ctx, a->bus->timeout_ms);
     a->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     if (a->wake_fd < 0) {
         rc = ST_ERR_IO;
@@ -308,20 +403,22 @@ void bus__stop(struct adapter *a)
     (void)w;
     pthread_join(a->thread, NULL);
     a->started = 0;
-    log_msg(LOG_INFO, "%s: stopped after %llu read requests (%llu failed)", a->name,
-            (unsigned long long)a->requests, (unsigned long long)a->failed);
+    log_msg(LOG_INFO, "%s: stopped after %llu read requests (%llu failed, %lu answers refused)",
+            a->name, (unsigned long long)a->requests, (unsigned long long)a->failed,
+            a->link.refused);
 }
 
 void bus__destroy(struct adapter *a)
 {
     if (!a) return;
     bus__stop(a);
-    if (a->ctx) modbus_free(a->ctx);
-    a->ctx = NULL;
+    if (a->link.ctx) modbus_free(a->link.ctx);
+    a->link.ctx = NULL;
     for (size_t i = 0; a->devs && i < a->n_devs; i++) {
         plan_free(&a->devs[i].plan);
         free(a->devs[i].regs);
         free(a->devs[i].block_base);
+        free(a->devs[i].last);
     }
     free(a->devs);
     if (a->wake_fd >= 0) close(a->wake_fd);
@@ -338,8 +435,9 @@ int bus__check(const struct modbus_backend *be, const struct config *cfg, int bu
         errors += be->check_device(cfg, d, diag);
         if (d->profile < 0 || (size_t)d->profile >= cfg->n_profiles) continue;
         const struct cfg_profile *p = &cfg->profiles[d->profile];
+        struct plan_limits lim = plan_limits_for(d, p);
         struct plan pl;
-        if (plan_build(p, PLAN_MAX_GAP, &pl) != ST_OK) {
+        if (plan_build(p, &lim, &pl) != ST_OK) {
             errors += adapter_diag(diag, cfg, d->line,
                                    "device '%s': out of memory planning its reads", d->id);
             continue;
@@ -351,6 +449,14 @@ int bus__check(const struct modbus_backend *be, const struct config *cfg, int bu
                              "poll, more than the %d one device may be sent; place its points in "
                              "fewer runs of nearby registers",
                              d->id, p->id, p->line, pl.n, PLAN_MAX_BLOCKS);
+        for (size_t k = 0; k < p->n_points; k++) {
+            const struct cfg_point_def *def = &p->points[k];
+            if (decode_width(def) > lim.max_registers)
+                errors += adapter_diag(diag, cfg, def->line,
+                                       "device '%s': point '%s' takes %d registers, more than "
+                                       "its 'max_registers' = %d allows in one request",
+                                       d->id, def->name, decode_width(def), lim.max_registers);
+        }
         plan_free(&pl);
     }
     return errors;

@@ -25,6 +25,7 @@ struct sample_batch *sample_batch_new(size_t cap)
     b->next = NULL;
     b->device = -1;
     b->comm_ok = 1;
+    b->requests = 0;
     b->n = 0;
     b->cap = cap;
     return b;

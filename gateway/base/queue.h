@@ -24,6 +24,7 @@ struct sample_batch {
     struct sample_batch *next; /* queue link; owned by the queue while queued */
     int device;                /* index into config->devices, or -1 */
     int comm_ok;               /* 0: the device failed to answer this poll (see bus.c) */
+    int requests;              /* read requests this poll sent to the device (0: not a poll) */
     size_t n;                  /* samples used */
     size_t cap;                /* samples allocated */
     struct sample samples[];

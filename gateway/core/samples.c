@@ -28,10 +28,11 @@ int samples_apply_batch(struct gateway *g, const struct sample_batch *b)
     int rc = ST_OK;
     if (b->device >= 0 && (size_t)b->device < g->cfg->n_devices) {
         int ok = b->comm_ok != 0;
-        metrics_poll(&g->metrics, b->device, ok, 0);
+        metrics_poll(&g->metrics, b->device, ok, b->requests);
         if (log_enabled(LOG_DEBUG))
-            log_msg(LOG_DEBUG, "core: poll of %s: %s, %zu points", g->cfg->devices[b->device].id,
-                    ok ? "answered" : "no answer", b->n);
+            log_msg(LOG_DEBUG, "core: poll of %s: %s, %zu points, %d requests",
+                    g->cfg->devices[b->device].id, ok ? "answered" : "no answer", b->n,
+                    b->requests);
         if (g->device_ok[b->device] != ok) {
             g->device_ok[b->device] = ok;
             alarms_device_comm(&g->alarms, b->device, ok);

@@ -26,7 +26,9 @@ static int record_doc(struct journal *j, const struct journal_change *c)
     if (rc == ST_OK) rc = store_next_seq(j->store, &seq);
     if (rc) return rc;
     json_object_set_new(c->doc, "seq", json_integer(seq));
-    char *text = json_dumps(c->doc, JSON_COMPACT);
+    /* 15 significant digits: a reading rounded to its resolution stays 135.2, not
+     * 135.19999999999999 (jansson's default is 17). */
+    char *text = json_dumps(c->doc, JSON_COMPACT | JSON_REAL_PRECISION(15));
     if (!text) return ST_ERR_NOMEM;
     size_t len = strlen(text);
     if (c->row == JOURNAL_ROW_ALARM)
@@ -50,7 +52,7 @@ static int record_event(struct journal *j, const char *type, json_t *ev)
     json_object_set_new(ev, "type", json_string(type));
     json_object_set_new(ev, "seq", json_integer(seq));
     journal_set_time(ev, "ts", clock_wall_ms());
-    char *text = json_dumps(ev, JSON_COMPACT);
+    char *text = json_dumps(ev, JSON_COMPACT | JSON_REAL_PRECISION(15));
     if (!text) return ST_ERR_NOMEM;
     rc = store_event_add(j->store, seq, type, text);
     if (rc == ST_OK) rc = store_outbox_add(j->store, topic, text, strlen(text), 1, 0, NULL);

@@ -17,7 +17,8 @@ void telemetry_publish(struct uplink *u, const struct config *cfg, int id, doubl
     if (dot) *dot = '/';
     if (ts_ms == 0 && quality != QUALITY_GOOD)
         snprintf(text, sizeof(text), "null");
-    else if (cp->sensor >= 0 && !cfg->sensors_in[cp->sensor].numeric)
+    else if ((cp->sensor >= 0 && !cfg->sensors_in[cp->sensor].numeric) ||
+             (cp->def && (cp->def->type == REG_BOOL || cp->def->bit >= 0)))
         snprintf(text, sizeof(text), "%s", value != 0 ? "true" : "false");
     else
         snprintf(text, sizeof(text), "%.10g", value);

@@ -129,7 +129,7 @@ static void test_tcp_refuses_unit_248(void **st)
     config_free(cfg);
 }
 
-/* A profile of n u16 points 10 registers apart (more than PLAN_MAX_GAP): n blocks, on one line. */
+/* n u16 points 20 registers apart (more than PLAN_DEFAULT_GAP): n blocks, on one line. */
 static char *scattered_profile(int n)
 {
     size_t cap = 128 + (size_t)n * 96, len = 0;
@@ -140,7 +140,7 @@ static char *scattered_profile(int n)
         len += (size_t)snprintf(s + len, cap - len,
                                 "%s{ name = \"r%d\"; table = \"holding\"; address = %d; "
                                 "type = \"u16\"; }",
-                                i ? ", " : " ", i, i * 10);
+                                i ? ", " : " ", i, i * 20);
     snprintf(s + len, cap - len, " ); }\n");
     return s;
 }
