@@ -16,12 +16,20 @@ static int resolve_point(void *ctx, const char *name)
     return config_point_find(ctx, name);
 }
 
+/* Compiles one expression; an error points at FILE:LINE:COLUMN (the column in the expression)
+ * and shows the expression with a caret under the fault. clear_form with a deadband: the clear of
+ * a rule without `clear` (see expr_options). */
 static void compile_expr(struct reader *r, const config_setting_t *g, struct config *c,
-                         const char *key, const char *rule, const char *src, struct expr **out)
+                         const char *key, const char *rule, const char *src, struct expr **out,
+                         int clear_form, double deadband)
 {
     char err[256];
-    if (expr_compile(src, resolve_point, c, out, err, sizeof(err)) != ST_OK)
-        rd_error(r, config_setting_get_member(g, key), "rule '%s': %s: %s", rule, key, err);
+    struct expr_options o = {.clear_form = clear_form, .deadband = deadband};
+    if (expr_compile_opts(src, resolve_point, c, &o, out, err, sizeof(err)) == ST_OK) return;
+    int col = o.error_col > 0 ? o.error_col : 1;
+    int shown = (int)strlen(src) > 200 ? 200 : (int)strlen(src);
+    rd_error_at(r, config_setting_get_member(g, key), col, "rule '%s': %s: %s\n    %.*s\n    %*s^",
+                rule, key, err, shown, src, col - 1 > shown ? shown : col - 1, "");
 }
 
 /* A rule's asset and location default to those of the first point it reads. */
@@ -72,8 +80,14 @@ void config_load_rules(struct reader *r, const config_setting_t *root, struct co
         if (config_sensor_builtin(c, ru->id) >= 0)
             rd_error(r, g, "%s: the id is taken by a built-in alarm of sensor '%s'", what,
                      c->sensors_in[config_sensor_builtin(c, ru->id)].id);
-        if (ru->when) compile_expr(r, g, c, "when", ru->id, ru->when, &ru->when_expr);
-        if (ru->clear) compile_expr(r, g, c, "clear", ru->id, ru->clear, &ru->clear_expr);
+        if (ru->when) compile_expr(r, g, c, "when", ru->id, ru->when, &ru->when_expr, 0, 0);
+        if (ru->clear)
+            compile_expr(r, g, c, "clear", ru->id, ru->clear, &ru->clear_expr, 0, 0);
+        else if (ru->when && ru->when_expr && ru->deadband != 0)
+            compile_expr(r, g, c, "when", ru->id, ru->when, &ru->clear_expr, 1, ru->deadband);
+        if (ru->deadband < 0)
+            rd_error(r, config_setting_get_member(g, "deadband"),
+                     "rule '%s': 'deadband' must not be negative", ru->id);
         rule_place(c, ru);
     }
 }

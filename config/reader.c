@@ -6,6 +6,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+void rd_add_raw(struct reader *r, char *line)
+{
+    r->errors++;
+    char **msgs = r->diag ? realloc(r->diag->msgs, (r->diag->n + 1) * sizeof(*msgs)) : NULL;
+    if (!msgs) {
+        free(line);
+        return;
+    }
+    r->diag->msgs = msgs;
+    r->diag->msgs[r->diag->n++] = line;
+}
+
 static void add(struct reader *r, const char *file, int ln, const char *msg)
 {
     char *line = NULL;
@@ -34,6 +46,25 @@ void rd_error(struct reader *r, const config_setting_t *s, const char *fmt, ...)
     va_end(ap);
     const char *file = s && config_setting_source_file(s) ? config_setting_source_file(s) : r->path;
     add(r, file, s ? config_setting_source_line(s) : 0, msg);
+}
+
+void rd_error_at(struct reader *r, const config_setting_t *s, int col, const char *fmt, ...)
+{
+    char msg[1024], full[1100];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    const char *file = s && config_setting_source_file(s) ? config_setting_source_file(s) : r->path;
+    int ln = s ? config_setting_source_line(s) : 0;
+    /* "FILE:LINE:COLUMN: message": add() writes "FILE:LINE: ", the column goes first in msg. */
+    snprintf(full, sizeof(full), "%d: %s", col, msg);
+    if (ln > 0) {
+        char *line = NULL;
+        if (asprintf(&line, "%s:%d:%s", file, ln, full) >= 0) rd_add_raw(r, line);
+        return;
+    }
+    add(r, file, ln, msg);
 }
 
 void rd_error_line(struct reader *r, int line, const char *fmt, ...)

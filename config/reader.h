@@ -25,6 +25,12 @@ struct reader {
 void rd_error(struct reader *r, const config_setting_t *s, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* Appends "FILE:LINE:COL: message" at the line of s (a column within the setting's value). */
+void rd_error_at(struct reader *r, const config_setting_t *s, int col, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* Appends a whole message (line is taken over). */
+void rd_add_raw(struct reader *r, char *line);
+
 /* Appends an error at an explicit line (for checks made after the settings were read). */
 void rd_error_line(struct reader *r, int line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

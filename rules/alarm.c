@@ -108,7 +108,8 @@ enum alarm_reset_result alarm_reset(struct alarm_rt *a, const struct alarm_param
 }
 
 /* Into a silenced state from any other; back to normal, to be evaluated afresh. */
-static enum alarm_transition silence(struct alarm_rt *a, enum alarm_state st, enum alarm_transition t)
+static enum alarm_transition silence(struct alarm_rt *a, enum alarm_state st,
+                                     enum alarm_transition t)
 {
     if (a->state == st) return ALARM_T_NONE;
     *a = (struct alarm_rt){.state = st};

@@ -21,6 +21,9 @@ struct compiler {
     char *err;
     size_t errlen;
     int failed;
+    int fail_col;    /* the column of the fault, 1-based */
+    double deadband; /* compiling a clear form: each comparison's limit moved by this */
+    int shifted;     /* 1 while compiling that form */
 };
 
 static void fail(struct compiler *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -28,6 +31,7 @@ static void fail(struct compiler *c, const char *fmt, ...)
 {
     if (c->failed) return;
     c->failed = 1;
+    if (!c->fail_col) c->fail_col = c->tok.col ? c->tok.col : 1;
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(c->err, c->errlen, fmt, ap);
@@ -89,6 +93,7 @@ static int point_ref(struct compiler *c, const struct token *t)
 {
     char name[256];
     if (t->len >= sizeof(name)) {
+        c->fail_col = t->col;
         fail(c, "name too long at column %d", t->col);
         return -1;
     }
@@ -96,6 +101,7 @@ static int point_ref(struct compiler *c, const struct token *t)
     name[t->len] = '\0';
     int id = c->resolve ? c->resolve(c->ctx, name) : -1;
     if (id < 0) {
+        if (!c->failed) c->fail_col = t->col;
         fail(c, "unknown point '%s' at column %d", name, t->col);
         return -1;
     }
@@ -273,6 +279,15 @@ static void parse_level(struct compiler *c, void (*next)(struct compiler *),
         if (!found) return;
         advance(c);
         next(c);
+        /* The clear form of a rule with a deadband: the comparison's right side moved so that
+         * the condition must be false by the margin (x > k holds on until x <= k - d). */
+        if (c->shifted && (found->op == OP_GT || found->op == OP_GE)) {
+            emit(c, OP_CONST, 0, c->deadband, +1);
+            emit(c, OP_SUB, 0, 0, -1);
+        } else if (c->shifted && (found->op == OP_LT || found->op == OP_LE)) {
+            emit(c, OP_CONST, 0, c->deadband, +1);
+            emit(c, OP_ADD, 0, 0, -1);
+        }
         emit(c, found->op, 0, 0, -1);
     }
 }
@@ -316,6 +331,13 @@ static void parse_or(struct compiler *c)
 int expr_compile(const char *src, expr_resolve_fn resolve, void *ctx, struct expr **out, char *err,
                  size_t errlen)
 {
+    struct expr_options o = {0};
+    return expr_compile_opts(src, resolve, ctx, &o, out, err, errlen);
+}
+
+int expr_compile_opts(const char *src, expr_resolve_fn resolve, void *ctx, struct expr_options *opt,
+                      struct expr **out, char *err, size_t errlen)
+{
     static char unused[8];
     if (!err || !errlen) {
         err = unused;
@@ -327,7 +349,12 @@ int expr_compile(const char *src, expr_resolve_fn resolve, void *ctx, struct exp
         snprintf(err, errlen, "expression longer than %d characters", EXPR_MAX_LEN);
         return ST_ERR_INVAL;
     }
-    struct compiler c = {.resolve = resolve, .ctx = ctx, .err = err, .errlen = errlen};
+    struct compiler c = {.resolve = resolve,
+                         .ctx = ctx,
+                         .err = err,
+                         .errlen = errlen,
+                         .deadband = opt->deadband,
+                         .shifted = opt->clear_form};
     c.e = calloc(1, sizeof(*c.e));
     if (!c.e) return ST_ERR_NOMEM;
     lex_init(&c.lx, src);
@@ -335,7 +362,9 @@ int expr_compile(const char *src, expr_resolve_fn resolve, void *ctx, struct exp
     if (!c.failed && c.tok.kind == T_END) fail(&c, "empty expression");
     parse_or(&c);
     if (!c.failed && c.tok.kind != T_END) fail_here(&c, "unexpected text");
+    if (opt->clear_form) emit(&c, OP_NOT, 0, 0, 0); /* clears when the moved condition is false */
     if (!c.failed && c.e->max_stack > EXPR_STACK_MAX) fail(&c, "expression too complex");
+    opt->error_col = c.failed ? c.fail_col : 0;
     if (c.failed) {
         expr_free(c.e);
         return ST_ERR_INVAL;

@@ -1,7 +1,9 @@
 /*
  * expr.h - rule expressions: compiled once, evaluated many times.
  *
- * Syntax (DESIGN.md section 5): numbers, true/false, point references (`tx1.temp_a`, `smoke_b2`),
+ * Syntax (DESIGN.md section 5): numbers (optionally with a unit as written on the point, e.g.
+ * `130C`, `180V`, `20%`: the unit is read and the number taken as it is), true/false, point
+ * references (`tx1.temp_a`, `smoke_b2`),
  * + - * /, unary -, comparisons < <= > >= == !=, && || !, parentheses, and the functions
  * abs(x) min(x, ...) max(x, ...) avg(x, ...) between(x, lo, hi) hour() weekday() stale(point).
  * Booleans are numbers: false is 0, true is 1, any non-zero value is true.
@@ -30,6 +32,17 @@ typedef int (*expr_resolve_fn)(void *ctx, const char *name);
  */
 int expr_compile(const char *src, expr_resolve_fn resolve, void *ctx, struct expr **out, char *err,
                  size_t errlen);
+
+/* What expr_compile_opts may do besides: the clear form of a rule with a deadband, and where an
+ * error was found. */
+struct expr_options {
+    int clear_form;  /* in: compile "NOT (src with each comparison's limit moved by deadband)":
+                      * the clear of `x > k` is `x <= k - deadband` (and `x < k`: `x >= k + d`) */
+    double deadband; /* in */
+    int error_col;   /* out: the 1-based column of the fault in src, on error */
+};
+int expr_compile_opts(const char *src, expr_resolve_fn resolve, void *ctx, struct expr_options *opt,
+                      struct expr **out, char *err, size_t errlen);
 
 void expr_free(struct expr *e); /* NULL-safe */
 

@@ -145,10 +145,11 @@ static void test_rtu_lines_keep_their_rate_past_silent_slow_and_wrong_unit_slave
     assert_non_null(h_sub_wait(sub, "steward/rl/alarms/comm_s3", "state", "active_unack", 10000));
     assert_non_null(h_sub_wait(sub, "steward/rl/alarms/comm_s4", "state", "active_unack", 10000));
     assert_non_null(h_sub_wait(sub, "steward/rl/alarms/comm_w5", "state", "active_unack", 10000));
-    /* Bits, coils, discrete inputs, 64-bit values over the wire; a deadband holds small moves. */
-    assert_non_null(h_sub_wait(sub, T("m1", "fan_on"), "value", "1", 5000));
-    assert_non_null(h_sub_wait(sub, T("h6", "run"), "value", "1", 5000));
-    assert_non_null(h_sub_wait(sub, T("h6", "door"), "value", "1", 5000));
+    /* Bits, coils, discrete inputs (true/false), 64-bit values over the wire; a deadband holds
+     * small moves. */
+    assert_non_null(h_sub_wait(sub, T("m1", "fan_on"), "value", "true", 5000));
+    assert_non_null(h_sub_wait(sub, T("h6", "run"), "value", "true", 5000));
+    assert_non_null(h_sub_wait(sub, T("h6", "door"), "value", "true", 5000));
     assert_non_null(h_sub_wait(sub, T("h6", "big"), "value", "4000000000", 5000));
     assert_non_null(h_sub_wait(sub, T("h6", "ratio"), "value", "1234.5625", 5000));
     assert_non_null(h_sub_wait(sub, T("h6", "heat"), "value", "-12.5", 5000));

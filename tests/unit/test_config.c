@@ -38,7 +38,7 @@ static int load(const char *text, struct config **cfg, struct config_diag *d)
 static void expect_error(const struct config_diag *d, int line, const char *part)
 {
     char prefix[96];
-    snprintf(prefix, sizeof(prefix), "%s:%d: ", path, line);
+    snprintf(prefix, sizeof(prefix), "%s:%d:", path, line); /* then " " or a column and ": " */
     for (size_t i = 0; i < d->n; i++)
         if (!strncmp(d->msgs[i], prefix, strlen(prefix)) && strstr(d->msgs[i], part)) return;
     for (size_t i = 0; i < d->n; i++)
@@ -421,6 +421,29 @@ static void test_durations_and_sizes(void **st)
     assert_string_equal(duration_format(5400000, buf, sizeof(buf)), "1h30m");
 }
 
+/* An expression error: FILE:LINE:COLUMN, the expression, and a caret under the fault. */
+static void test_an_expression_error_shows_a_caret_under_the_fault(void **st)
+{
+    (void)st;
+    struct config *c = NULL;
+    struct config_diag d = {0};
+    assert_int_equal(load(BASE "rules = ( { id = \"r\"; when = \"d.t > 1 && d.x < 2\";\n"
+                               "  priority = \"urgent\"; category = \"c\"; title = \"t\"; } );\n",
+                          &c, &d),
+                     ST_ERR_CONFIG);
+    char want[160];
+    snprintf(want, sizeof(want), "%s:8:12: rule 'r': when: unknown point 'd.x'", path);
+    int found = 0;
+    for (size_t i = 0; i < d.n; i++)
+        if (strstr(d.msgs[i], want) && strstr(d.msgs[i], "\n    d.t > 1 && d.x < 2\n"
+                                                         "               ^"))
+            found = 1;
+    for (size_t i = 0; !found && i < d.n; i++)
+        fprintf(stderr, "got: %s\n", d.msgs[i]);
+    assert_true(found);
+    config_diag_free(&d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -429,6 +452,7 @@ int main(void)
         cmocka_unit_test(test_defaults_fill_what_is_not_written),
         cmocka_unit_test(test_a_relative_database_goes_to_the_state_directory),
         cmocka_unit_test(test_an_unknown_time_zone_is_refused),
+        cmocka_unit_test(test_an_expression_error_shows_a_caret_under_the_fault),
         cmocka_unit_test(test_syntax_error_names_file_and_line),
         cmocka_unit_test(test_misspelled_setting_is_reported_with_a_suggestion),
         cmocka_unit_test(test_every_error_is_reported_in_file_order),

@@ -177,6 +177,53 @@ static void test_points_are_listed_once_in_order_of_appearance(void **st)
     expr_free(e);
 }
 
+/* Numbers may carry the unit a point is written in; the unit changes nothing. */
+static void test_numbers_may_carry_their_unit(void **st)
+{
+    (void)st;
+    assert_true(value_of("130C", 0) == 130);
+    assert_true(value_of("0.4kV + 1", 0) == 1.4);
+    assert_true(value_of("20% * 2", 0) == 40);
+    assert_true(value_of("tx1.temp_a > 119C", 0) == 1);
+    struct expr *e = NULL;
+    char err[128];
+    assert_int_equal(expr_compile("12Va > 1", resolve, NULL, &e, err, sizeof(err)), ST_ERR_INVAL);
+    assert_non_null(strstr(err, "malformed number"));
+}
+
+/* A deadband without `clear`: the clear form moves each comparison's limit by the margin. */
+static void test_a_deadband_moves_the_clear_limit(void **st)
+{
+    (void)st;
+    struct expr_options o = {.clear_form = 1, .deadband = 5};
+    struct expr *clear = NULL, *low = NULL;
+    char err[128];
+    assert_int_equal(
+        expr_compile_opts("tx1.temp_a > 130", resolve, NULL, &o, &clear, err, sizeof(err)), ST_OK);
+    struct expr_env en = env(12);
+    values[0] = 128; /* below 130 but within the deadband: not clear yet */
+    assert_int_equal(expr_test(clear, &en), EXPR_FALSE);
+    values[0] = 125; /* 130 - 5 */
+    assert_int_equal(expr_test(clear, &en), EXPR_TRUE);
+    o = (struct expr_options){.clear_form = 1, .deadband = 0.02};
+    assert_int_equal(
+        expr_compile_opts("main_meter.pf_total < 0.90", resolve, NULL, &o, &low, err, sizeof(err)),
+        ST_OK);
+    values[3] = 0.91;
+    assert_int_equal(expr_test(low, &en), EXPR_FALSE);
+    values[3] = 0.92;
+    assert_int_equal(expr_test(low, &en), EXPR_TRUE);
+    expr_free(clear);
+    expr_free(low);
+    /* An error says its column. */
+    o = (struct expr_options){0};
+    struct expr *bad = NULL;
+    assert_int_equal(expr_compile_opts("max(tx1.temp_a, tx9.temp_b) > 1", resolve, NULL, &o, &bad,
+                                       err, sizeof(err)),
+                     ST_ERR_INVAL);
+    assert_int_equal(o.error_col, 17);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -187,6 +234,8 @@ int main(void)
         cmocka_unit_test_setup(test_division_by_zero_is_unknown, reset),
         cmocka_unit_test_setup(test_errors_name_the_token_and_column, reset),
         cmocka_unit_test_setup(test_points_are_listed_once_in_order_of_appearance, reset),
+        cmocka_unit_test_setup(test_numbers_may_carry_their_unit, reset),
+        cmocka_unit_test_setup(test_a_deadband_moves_the_clear_limit, reset),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
