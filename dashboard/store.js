@@ -45,16 +45,19 @@
     return [lv.slice(0, f.length).join("/"), lv.slice(f.length)];
   };
 
-  Store.prototype.site = function (prefix, now) {
+  /* The site of prefix; touch: a message from the gateway itself (the Last Will is the broker's,
+   * so an offline status does not count as the gateway being seen). */
+  Store.prototype.site = function (prefix, now, touch) {
     var s = this.sites[prefix];
     if (!s) {
       var parts = prefix.split("/");
       s = this.sites[prefix] = {
-        prefix: prefix, name: parts[parts.length - 1], status: null, lastSeen: now, flood: null
+        prefix: prefix, name: parts[parts.length - 1], status: null, lastSeen: touch ? now : NaN,
+        flood: null
       };
       this.mark("gateways");
     }
-    s.lastSeen = now;
+    if (touch) s.lastSeen = now;
     return s;
   };
 
@@ -63,12 +66,12 @@
     var sp = this.split(topic);
     if (!sp) return;
     var prefix = sp[0], rest = sp[1], kind = rest[0];
-    var site = this.site(prefix, now);
     var doc = null;
     if (payload.length) {
       try { doc = JSON.parse(payload); } catch (e) { return; }
       if (!doc || typeof doc !== "object") return;
     }
+    var site = this.site(prefix, now, !(kind === "status" && (!doc || doc.state !== "online")));
     if (kind === "status" && rest.length === 1) {
       site.status = doc;
       this.mark("gateways", site);
