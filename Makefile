@@ -41,6 +41,8 @@ BENCH_SRC := $(wildcard tests/bench/bench_*.c)
 BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/tests/bench/%)
 
 PROGS    := $(BUILD)/steward $(BUILD)/steward-sim
+# The control room's page: its browser test, its bench, make fleet, and page-deps (MQTT.js).
+include tests/browser/browser.mk
 
 .SECONDARY:
 .PHONY: all deps have-deps test run-tests unit integration demo asan lint bench clean install
@@ -49,10 +51,12 @@ all: $(PROGS)
 # Debian packages the build, the tests and the demo need. Run as root on a fresh Debian 12.
 DEB_PKGS := build-essential pkg-config libmodbus-dev libmosquitto-dev mosquitto mosquitto-clients \
             libsqlite3-dev sqlite3 libconfig-dev libjansson-dev libcmocka-dev libssl-dev openssl tzdata \
-            libsystemd-dev systemd cppcheck clang-format devscripts clang libclang-rt-14-dev
+            libsystemd-dev systemd cppcheck clang-format devscripts clang libclang-rt-14-dev \
+            faketime $(PAGE_DEB_PKGS)
 deps:
 	apt-get update
 	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(DEB_PKGS)
+	$(MAKE) --no-print-directory page-deps
 
 # Installs the packages only when something is missing, so `make demo` and `make test` work on a
 # fresh machine and cost nothing on a prepared one.
@@ -92,7 +96,7 @@ $(BUILD)/tests/bench/%: $(BUILD)/tests/bench/%.o $(HARN_OBJ) $(LIB)
 # make test: every unit test, then every integration test (real mosquitto + simulator),
 # then one summary line. A failing test fails the target, but every test still runs.
 # (Recursive so that pkg-config is asked for flags only after have-deps installed the packages.)
-test: have-deps
+test: have-deps have-page-deps
 	@$(MAKE) --no-print-directory run-tests
 	@$(MAKE) --no-print-directory fuzz-short
 	@$(MAKE) --no-print-directory faults-short
@@ -107,7 +111,7 @@ unit: $(UNIT_BIN)
 integration: $(PROGS) $(INT_BIN)
 	@BUILD=$(BUILD) scripts/run-tests.sh $(INT_BIN)
 
-demo: have-deps
+demo: have-deps have-page-deps
 	@$(MAKE) --no-print-directory all
 	@BUILD=$(BUILD) scripts/demo.sh
 
@@ -129,7 +133,7 @@ lint: $(PROGS)
 
 # Benchmarks print numbers (and ratios against a bare-library baseline where there is one);
 # they assert nothing about time: these machines are shared and noisy.
-bench: $(PROGS) $(BENCH_BIN)
+bench: have-page-deps $(PROGS) $(BENCH_BIN)
 	@for b in $(BENCH_BIN); do echo "=== $$b"; $$b || exit 1; done
 
 # make install [PREFIX=/usr/local] [DESTDIR=...]: the programs, their man pages, the example
