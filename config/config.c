@@ -368,6 +368,7 @@ void config_free(struct config *c)
         free(c->operators[i].key_file);
     }
     free(c->operators);
+    free(c->rates);
     for (size_t i = 0; i < c->n_points; i++)
         free(c->points[i].name);
     free(c->points);

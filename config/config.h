@@ -224,6 +224,11 @@ struct config {
         int64_t shelve_max_ms;       /* total shelving of one alarm within any 24 h, default 24 h */
         int64_t signature_window_ms; /* a signed command's iat within this of now, default 5 min */
     } commands;
+    struct cfg_rate { /* a rate(point, window) some rule reads: its slot is its index */
+        int point;
+        int64_t window_ms;
+    } * rates;
+    size_t n_rates;
     struct cfg_point *points; /* the catalog */
     size_t n_points;
     struct {

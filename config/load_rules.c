@@ -16,6 +16,20 @@ static int resolve_point(void *ctx, const char *name)
     return config_point_find(ctx, name);
 }
 
+/* The slot of rate(point, window): one per distinct pair, the same for every rule that reads it. */
+static int rate_slot(void *ctx, int point, int64_t window)
+{
+    struct config *c = ctx;
+    for (size_t i = 0; i < c->n_rates; i++)
+        if (c->rates[i].point == point && c->rates[i].window_ms == window) return (int)i;
+    if (c->n_rates >= 256) return -1; /* bounded: each slot keeps a history */
+    struct cfg_rate *v = realloc(c->rates, (c->n_rates + 1) * sizeof(*v));
+    if (!v) return -1;
+    c->rates = v;
+    c->rates[c->n_rates] = (struct cfg_rate){point, window};
+    return (int)c->n_rates++;
+}
+
 /* Compiles one expression; an error points at FILE:LINE:COLUMN (the column in the expression)
  * and shows the expression with a caret under the fault. clear_form with a deadband: the clear of
  * a rule without `clear` (see expr_options). */
@@ -24,7 +38,8 @@ static void compile_expr(struct reader *r, const config_setting_t *g, struct con
                          int clear_form, double deadband)
 {
     char err[256];
-    struct expr_options o = {.clear_form = clear_form, .deadband = deadband};
+    struct expr_options o = {
+        .clear_form = clear_form, .deadband = deadband, .rate_slot = rate_slot};
     if (expr_compile_opts(src, resolve_point, c, &o, out, err, sizeof(err)) == ST_OK) return;
     int col = o.error_col > 0 ? o.error_col : 1;
     int shown = (int)strlen(src) > 200 ? 200 : (int)strlen(src);

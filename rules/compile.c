@@ -24,7 +24,29 @@ struct compiler {
     int fail_col;    /* the column of the fault, 1-based */
     double deadband; /* compiling a clear form: each comparison's limit moved by this */
     int shifted;     /* 1 while compiling that form */
+    int (*rate_slot)(void *ctx, int point, int64_t window_ms);
 };
+
+/* "5m", "30s", "1h", "500ms" in a rate() window (rules/ has its own: the configuration's parser
+ * is in config/, which depends on rules/). Returns the milliseconds, or -1. */
+static int64_t window_ms(const char *s, size_t n)
+{
+    char buf[32];
+    if (n == 0 || n >= sizeof(buf)) return -1;
+    memcpy(buf, s, n);
+    buf[n] = '\0';
+    char *end;
+    double v = strtod(buf, &end);
+    if (end == buf || v <= 0) return -1;
+    static const struct {
+        const char *u;
+        double ms;
+    } units[] = {{"ms", 1}, {"s", 1000}, {"m", 60000}, {"min", 60000}, {"h", 3600000}};
+    for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+        if (strcmp(end, units[i].u) == 0 && v * units[i].ms <= 7 * 86400000.0)
+            return (int64_t)(v * units[i].ms + 0.5);
+    return -1;
+}
 
 static void fail(struct compiler *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void fail(struct compiler *c, const char *fmt, ...)
@@ -160,7 +182,32 @@ static void parse_call(struct compiler *c, const struct token *name)
     };
     int col = name->col;
     if (name->len == 4 && strncmp(name->start, "rate", 4) == 0) {
-        fail(c, "rate() is not supported yet (column %d)", col);
+        advance(c); /* '(' */
+        if (c->tok.kind != T_IDENT) {
+            fail_here(c, "rate() takes a point name");
+            return;
+        }
+        struct token arg = c->tok;
+        int id = point_ref(c, &arg);
+        advance(c);
+        expect(c, T_COMMA, "expected ',' and a window such as \"5m\"");
+        if (c->failed) return;
+        int64_t w = c->tok.kind == T_STRING ? window_ms(c->tok.start, c->tok.len) : -1;
+        if (w <= 0) {
+            fail_here(c, "rate() takes a window such as \"5m\" (at most 7 days)");
+            return;
+        }
+        advance(c);
+        expect(c, T_RPAREN, "expected ')'");
+        if (c->failed) return;
+        int slot = c->rate_slot ? c->rate_slot(c->ctx, id, w) : -1;
+        if (slot < 0) {
+            c->fail_col = col;
+            fail(c, "rate() is not available here (column %d)", col);
+            return;
+        }
+        c->e->uses_time = 1; /* a rate moves as its window slides */
+        emit(c, OP_RATE, slot, 0, +1);
         return;
     }
     if (name->len == 5 && strncmp(name->start, "stale", 5) == 0) {
@@ -354,7 +401,8 @@ int expr_compile_opts(const char *src, expr_resolve_fn resolve, void *ctx, struc
                          .err = err,
                          .errlen = errlen,
                          .deadband = opt->deadband,
-                         .shifted = opt->clear_form};
+                         .shifted = opt->clear_form,
+                         .rate_slot = opt->rate_slot};
     c.e = calloc(1, sizeof(*c.e));
     if (!c.e) return ST_ERR_NOMEM;
     lex_init(&c.lx, src);

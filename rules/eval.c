@@ -30,6 +30,11 @@ static int run(const struct expr *e, const struct expr_env *env, double *out)
             s[sp++] = (struct slot){env->values[in->arg], env->quality[in->arg] != QUALITY_GOOD};
             break;
         case OP_STALE: s[sp++] = (struct slot){env->quality[in->arg] != QUALITY_GOOD, 0}; break;
+        case OP_RATE:
+            s[sp++] = env->rate && env->rate_known && env->rate_known[in->arg]
+                          ? (struct slot){env->rate[in->arg], 0}
+                          : (struct slot){0, 1};
+            break;
         case OP_HOUR: s[sp++] = (struct slot){env->hour, 0}; break;
         case OP_WEEKDAY: s[sp++] = (struct slot){env->weekday, 0}; break;
         case OP_NEG: a->v = -a->v; break;

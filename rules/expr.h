@@ -5,7 +5,9 @@
  * `130C`, `180V`, `20%`: the unit is read and the number taken as it is), true/false, point
  * references (`tx1.temp_a`, `smoke_b2`),
  * + - * /, unary -, comparisons < <= > >= == !=, && || !, parentheses, and the functions
- * abs(x) min(x, ...) max(x, ...) avg(x, ...) between(x, lo, hi) hour() weekday() stale(point).
+ * abs(x) min(x, ...) max(x, ...) avg(x, ...) between(x, lo, hi) hour() weekday() stale(point)
+ * rate(point, "5m") (the point's change per minute over the window; unknown until the window
+ * has data).
  * Booleans are numbers: false is 0, true is 1, any non-zero value is true.
  *
  * expr_compile turns the text into a compact program (postfix code over a small value stack);
@@ -39,7 +41,10 @@ struct expr_options {
     int clear_form;  /* in: compile "NOT (src with each comparison's limit moved by deadband)":
                       * the clear of `x > k` is `x <= k - deadband` (and `x < k`: `x >= k + d`) */
     double deadband; /* in */
-    int error_col;   /* out: the 1-based column of the fault in src, on error */
+    /* in: rate(point, "5m") takes a slot of the caller's (one per point and window; the
+     * evaluation reads expr_env.rate[slot]); NULL: rate() is refused */
+    int (*rate_slot)(void *ctx, int point, int64_t window_ms);
+    int error_col; /* out: the 1-based column of the fault in src, on error */
 };
 int expr_compile_opts(const char *src, expr_resolve_fn resolve, void *ctx, struct expr_options *opt,
                       struct expr **out, char *err, size_t errlen);
@@ -48,10 +53,12 @@ void expr_free(struct expr *e); /* NULL-safe */
 
 /* What an evaluation reads. All pointers are borrowed for the call. */
 struct expr_env {
-    const double *values;   /* indexed by point id */
-    const uint8_t *quality; /* enum quality, indexed by point id */
-    int hour;               /* local hour 0..23, for hour() */
-    int weekday;            /* local day 0 (Sunday)..6, for weekday() */
+    const double *values;      /* indexed by point id */
+    const uint8_t *quality;    /* enum quality, indexed by point id */
+    int hour;                  /* local hour 0..23, for hour() */
+    int weekday;               /* local day 0 (Sunday)..6, for weekday() */
+    const double *rate;        /* by rate slot: change per minute over its window; may be NULL */
+    const uint8_t *rate_known; /* by rate slot: 1 when the window has data */
 };
 
 enum expr_truth { EXPR_FALSE = 0, EXPR_TRUE = 1, EXPR_UNKNOWN = -1 };

@@ -26,10 +26,33 @@ static int ident_char(int c)
  * transformer controllers and sensors (longest first, so kWh is not read as kW + h). */
 static size_t unit_len(const char *p)
 {
-    static const char *const units[] = {"kWh",       "MWh", "kvar", "kVA", "kPa", "MPa", "ppm",
-                                        "\xc2\xb0" "C", "kV",  "kA",   "kW",  "MW",  "Wh",  "VA",
-                                        "Hz",        "var", "bar",  "lx",  "V",   "A",   "W",
-                                        "C",         "F",   "K",    "%",   "Pa"};
+    static const char *const units[] = {"kWh",
+                                        "MWh",
+                                        "kvar",
+                                        "kVA",
+                                        "kPa",
+                                        "MPa",
+                                        "ppm",
+                                        "\xc2\xb0"
+                                        "C",
+                                        "kV",
+                                        "kA",
+                                        "kW",
+                                        "MW",
+                                        "Wh",
+                                        "VA",
+                                        "Hz",
+                                        "var",
+                                        "bar",
+                                        "lx",
+                                        "V",
+                                        "A",
+                                        "W",
+                                        "C",
+                                        "F",
+                                        "K",
+                                        "%",
+                                        "Pa"};
     for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
         size_t n = strlen(units[i]);
         /* only a whole unit: `12Va` is not 12 V followed by a */

@@ -36,6 +36,7 @@ enum opcode {
     OP_MAX,
     OP_AVG, /* arg = number of operands */
     OP_BETWEEN,
+    OP_RATE, /* push the rate of slot arg (change per minute over its window; unknown without) */
 };
 
 struct instr {
@@ -54,8 +55,8 @@ struct expr {
     struct instr *code;
     size_t n_code;
     int max_stack;
-    int uses_time;
-    int *points; /* distinct points read, in order of first appearance */
+    int uses_time; /* hour(), weekday() or rate(): evaluated again as time passes */
+    int *points;   /* distinct points read, in order of first appearance */
     size_t n_points;
 };
 

@@ -1,6 +1,7 @@
 /* alarms.c - see alarms.h: the alarm table, its dependencies on points, and evaluation. */
 #include "gateway/alarms/alarms.h"
 #include "gateway/alarms/alarms_impl.h"
+#include "gateway/base/clock.h"
 #include "gateway/base/error.h"
 #include "gateway/base/log.h"
 #include "gateway/base/quality.h"
@@ -141,7 +142,13 @@ int alarms_init(struct alarms *a, const struct config *cfg, struct alarm_inputs 
     a->dirty = calloc(max ? max : 1, sizeof(*a->dirty));
     a->time_rules = calloc(max ? max : 1, sizeof(*a->time_rules));
     a->dev_fault = calloc(cfg->n_devices ? cfg->n_devices : 1, 1);
-    if (!a->v || !a->dirty || !a->time_rules || !a->dev_fault) goto out_nomem;
+    size_t nr = cfg->n_rates ? cfg->n_rates : 1;
+    a->rates = calloc(nr, sizeof(*a->rates));
+    a->rate_value = calloc(nr, sizeof(*a->rate_value));
+    a->rate_known = calloc(nr, 1);
+    if (!a->v || !a->dirty || !a->time_rules || !a->dev_fault || !a->rates || !a->rate_value ||
+        !a->rate_known)
+        goto out_nomem;
 
     for (size_t i = 0; i < cfg->n_rules; i++) {
         const struct cfg_rule *r = &cfg->rules[i];
@@ -197,6 +204,12 @@ void alarms_cleanup(struct alarms *a)
     free(a->dep);
     free(a->dev_fault);
     a->dev_fault = NULL;
+    free(a->rates);
+    free(a->rate_value);
+    free(a->rate_known);
+    a->rates = NULL;
+    a->rate_value = NULL;
+    a->rate_known = NULL;
     a->v = NULL;
     a->dirty = a->time_rules = a->dep_start = a->dep = NULL;
     a->n = a->n_dirty = a->n_time_rules = 0;
@@ -216,9 +229,57 @@ void alarms__mark_dirty(struct alarms *a, size_t i)
     a->dirty[a->n_dirty++] = (int)i;
 }
 
+/* A new value of a point some rate() reads: into its history, thinned to span the window. */
+static void rate_sample(struct alarms *a, int point, int64_t now)
+{
+    for (size_t i = 0; i < a->cfg->n_rates; i++) {
+        if (a->cfg->rates[i].point != point || a->in.quality[point] != QUALITY_GOOD) continue;
+        struct rate_hist *h = &a->rates[i];
+        int64_t step = a->cfg->rates[i].window_ms / RATE_SAMPLES;
+        int newest = (h->next + RATE_SAMPLES - 1) % RATE_SAMPLES;
+        if (h->n && now - h->t[newest] < step) { /* too close to the last: it replaces it */
+            h->v[newest] = a->in.value[point];
+            continue;
+        }
+        h->t[h->next] = now;
+        h->v[h->next] = a->in.value[point];
+        h->next = (h->next + 1) % RATE_SAMPLES;
+        if (h->n < RATE_SAMPLES) h->n++;
+    }
+}
+
+/* Each slot's change per minute over its window, known once the history reaches back to the
+ * window's start (a value unchanged for longer than the window has a rate of 0). */
+static void rates_compute(struct alarms *a, int64_t now)
+{
+    for (size_t i = 0; i < a->cfg->n_rates; i++) {
+        const struct rate_hist *h = &a->rates[i];
+        int64_t from = now - a->cfg->rates[i].window_ms;
+        int newest = (h->next + RATE_SAMPLES - 1) % RATE_SAMPLES, then = -1;
+        a->rate_known[i] = 0;
+        if (!h->n) continue;
+        if (h->t[newest] <= from) { /* nothing changed within the window */
+            a->rate_value[i] = 0;
+            a->rate_known[i] = 1;
+            continue;
+        }
+        for (int k = 0; k < h->n; k++) { /* the latest sample at or before the window's start */
+            int j = (newest + RATE_SAMPLES - k) % RATE_SAMPLES;
+            if (h->t[j] <= from) {
+                then = j;
+                break;
+            }
+        }
+        if (then < 0 || h->t[newest] == h->t[then]) continue;
+        a->rate_value[i] = (h->v[newest] - h->v[then]) * 60000.0 / (double)(now - h->t[then]);
+        a->rate_known[i] = 1;
+    }
+}
+
 void alarms_point_changed(struct alarms *a, int point)
 {
     if (point < 0 || (size_t)point >= a->in.n) return;
+    if (a->cfg->n_rates) rate_sample(a, point, clock_mono_ms());
     for (int k = a->dep_start[point]; k < a->dep_start[point + 1]; k++)
         alarms__mark_dirty(a, (size_t)a->dep[k]);
 }
@@ -398,7 +459,8 @@ static int evaluate(struct alarms *a, struct alarm *al, const struct expr_env *e
 int alarms_process(struct alarms *a, int64_t now_mono, int64_t now_wall)
 {
     if (a->n_dirty == 0) return ST_OK;
-    struct expr_env env = {a->in.value, a->in.quality, 0, 0};
+    if (a->cfg->n_rates) rates_compute(a, now_mono);
+    struct expr_env env = {a->in.value, a->in.quality, 0, 0, a->rate_value, a->rate_known};
     local_time(now_wall, &env.hour, &env.weekday);
     int rc = ST_OK;
     /* An evaluation may queue more (an unshelve): the list is read until it is empty. */

@@ -74,9 +74,18 @@ struct alarm {
     int n_raised, next_raised;
     struct timer chatter_t;          /* when the chatter may have settled */
     struct timer realarm_t;          /* re-alarm while active and unacknowledged (rule's realarm) */
-    int64_t realarm_ms; /* the rule\'s realarm, 0: never */
+    int64_t realarm_ms;              /* the rule\'s realarm, 0: never */
     int64_t shelf_log[SHELF_LOG][2]; /* the latest shelves: start and end (wall ms), for the cap */
     int n_shelf_log;
+};
+
+/* The history behind one rate(point, window) slot: samples of the point, at most RATE_SAMPLES,
+ * thinned to one per window / RATE_SAMPLES so that they always span the window. */
+#define RATE_SAMPLES 128
+struct rate_hist {
+    int64_t t[RATE_SAMPLES]; /* monotonic ms */
+    double v[RATE_SAMPLES];
+    int n, next;
 };
 
 /* The point values the alarms read: the core's point table, borrowed. */
@@ -100,9 +109,12 @@ struct alarms {
     int *dep_start, *dep;
     int *time_rules; /* alarms whose rule reads hour() or weekday(), evaluated every second */
     size_t n_time_rules;
-    struct timer clock;   /* every second while there are time rules */
-    struct timer flood_t; /* when a flood may end */
-    uint8_t *dev_fault;   /* per device: in communication fault (alarms_device_comm) */
+    struct timer clock;      /* every second while there are time rules */
+    struct timer flood_t;    /* when a flood may end */
+    uint8_t *dev_fault;      /* per device: in communication fault (alarms_device_comm) */
+    struct rate_hist *rates; /* per rate slot (cfg->rates) */
+    double *rate_value;      /* per slot, computed at each evaluation */
+    uint8_t *rate_known;
     uint64_t transitions; /* counter, for the log and tests */
     struct flood flood;   /* raises per 10 minutes: flood events on P/events */
 };

@@ -50,7 +50,7 @@ int main(void)
     }
     double values[16] = {0.95, 230, 125000, 120, 118, 117, 0, 0, 1};
     uint8_t quality[16] = {0};
-    struct expr_env env = {values, quality, 12, 3};
+    struct expr_env env = {.values = values, .quality = quality, .hour = 12, .weekday = 3};
     size_t n = cfg->n_rules;
     volatile long sink = 0;
 

@@ -117,7 +117,7 @@ static int eval(const struct expr *e, size_t v, unsigned mask, int hour, int wee
     memcpy(values, vectors[v], N_POINTS * sizeof(*values));
     for (size_t k = 0; k < N_POINTS; k++)
         quality[k] = mask >> k & 1 ? QUALITY_BAD : QUALITY_GOOD;
-    struct expr_env env = {values, quality, hour, weekday};
+    struct expr_env env = {.values = values, .quality = quality, .hour = hour, .weekday = weekday};
     enum expr_truth t = expr_test(e, &env);
     FUZZ_CHECK(t == EXPR_TRUE || t == EXPR_FALSE || t == EXPR_UNKNOWN, "expr_test gave %d", t);
     double out = 12345;

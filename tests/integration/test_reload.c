@@ -77,7 +77,7 @@ static void test_sighup_takes_a_good_file_and_refuses_a_bad_one(void **st)
         0);
     char *log = h_read_file(h_path(e, "steward.log"));
     char want[300];
-    snprintf(want, sizeof(want), "reload: %s:6: ", cfg);
+    snprintf(want, sizeof(want), "reload: %s:6:", cfg);
     assert_non_null(strstr(log, want));
     free(log);
     publish(e, "site/smoke", "{\"smoke\": false}");

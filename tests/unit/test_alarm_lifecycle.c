@@ -255,6 +255,44 @@ static void test_realarm_publishes_again_while_unacknowledged(void **st)
     assert_int_equal(s->al.transitions, before); /* acknowledged: no more */
 }
 
+/* rate(point, "5m"): change per minute over the window, unknown until the window has data. */
+static void test_rate_raises_on_a_fast_rise_once_the_window_has_data(void **st)
+{
+    (void)st;
+    site_free(s);
+    char path[] = "/tmp/steward-rate-XXXXXX";
+    int fd = mkstemp(path);
+    FILE *f = fdopen(fd, "w");
+    fputs("site = { id = \"demo\"; };\n"
+          "sensors = ( { id = \"temp\"; kind = \"other\"; topic = \"a/t\"; field = \"t\";\n"
+          "  type = \"number\"; } );\n"
+          "rules = ( { id = \"rising\"; when = \"rate(temp, \\\"5m\\\") > 2\"; priority = "
+          "\"urgent\";\n"
+          "  category = \"c\"; title = \"rising fast\"; } );\n",
+          f);
+    fclose(f);
+    s = site_new_config(path);
+    unlink(path);
+    assert_int_equal(s->cfg->n_rates, 1);
+    /* 3 degrees a minute from the start: unknown while the history is shorter than the window
+     * (a fast rise already, but not yet measured over 5 minutes)... */
+    for (int m = 0; m < 4; m++) {
+        set("temp", 20 + 3 * m, QUALITY_GOOD);
+        pass(MIN);
+        assert_string_equal(state("rising"), "normal");
+    }
+    set("temp", 32, QUALITY_GOOD);
+    pass(MIN - 1000);
+    assert_string_equal(state("rising"), "normal");
+    /* ...then known: (32 - 20) over 5 minutes is 2.4 per minute, above 2. */
+    pass(1000);
+    assert_string_equal(state("rising"), "active_unack");
+    /* It levels off: the rate falls as the window slides, and the alarm clears. */
+    for (int m = 0; m < 6; m++)
+        pass(MIN);
+    assert_string_equal(state("rising"), "rtn_unack");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -270,6 +308,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_realarm_publishes_again_while_unacknowledged, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_rate_raises_on_a_fast_rise_once_the_window_has_data,
+                                        setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

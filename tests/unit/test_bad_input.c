@@ -171,7 +171,7 @@ static void test_mutated_rule_expressions_compile_or_fail_with_a_reason(void **s
     };
     double values[6] = {131, -4, 1e308, 1, 0.85, 0};
     uint8_t quality[6] = {0, 0, 0, 0, 0, 1};
-    struct expr_env env = {values, quality, 23, 0};
+    struct expr_env env = {.values = values, .quality = quality, .hour = 23};
     int compiled = 0, refused = 0;
     char buf[512], err[256];
     for (int i = 0; i < 20000; i++) {

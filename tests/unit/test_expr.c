@@ -27,7 +27,7 @@ static int resolve(void *ctx, const char *name)
 
 static struct expr_env env(int hour)
 {
-    return (struct expr_env){values, quality, hour, 3};
+    return (struct expr_env){.values = values, .quality = quality, .hour = hour, .weekday = 3};
 }
 
 static int reset(void **st)
@@ -150,7 +150,8 @@ static void test_errors_name_the_token_and_column(void **st)
     check_error("", "empty expression");
     check_error("foo(1)", "unknown function 'foo' at column 1");
     check_error("between(1, 2)", "between() takes 3 arguments, not 2");
-    check_error("rate(tx1.temp_a, \"5m\")", "rate() is not supported yet");
+    check_error("rate(tx1.temp_a, \"5m\")", "rate() is not available here"); /* no slots */
+    check_error("rate(tx1.temp_a, 5)", "rate() takes a window");
     check_error("stale(3)", "stale() takes a point name");
     check_error("1 $ 2", "unexpected character '$' at column 3");
     char deep[200] = "";
