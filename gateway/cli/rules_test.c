@@ -288,11 +288,12 @@ static int read_data(const struct config *cfg, const char *path, struct rdata *d
 
 struct alarm_stat {
     int raises;
-    int64_t since;                     /* active since (wall ms), 0 when not active */
-    int64_t longest, longest_from;     /* the longest active episode so far */
-    int longest_open;                  /* ... is still going on at the end of the data */
-    int64_t recent[CHATTER_COUNT + 1]; /* the latest raises, a ring */
-    int chatter_max;                   /* most raises within CHATTER_WINDOW_MS */
+    int64_t since;                 /* active since (wall ms), 0 when not active */
+    int64_t longest, longest_from; /* the longest active episode so far */
+    int longest_open;              /* ... is still going on at the end of the data */
+    int64_t *times;                /* every raise, in order */
+    size_t n_times, cap_times, lo; /* times[lo..] are within CHATTER_WINDOW_MS of the latest */
+    int chatter_max;               /* most raises within CHATTER_WINDOW_MS */
     int64_t chatter_at;
 };
 
@@ -316,20 +317,41 @@ struct sim {
     struct wo_seen *wo;
     size_t n_wo, cap_wo;
     int transitions, floods;
+    int nomem; /* a summary could not be kept */
 };
 
-static void note_raise(struct alarm_stat *a, int64_t ts)
+/* Counts a raise at ts into a's sliding window of CHATTER_WINDOW_MS; keeps its maximum. Only the
+ * raises within the window are kept. Returns 0 or ST_ERR_NOMEM. */
+static int window_add(struct alarm_stat *a, int64_t ts)
 {
-    int n = a->raises++;
-    a->recent[n % (CHATTER_COUNT + 1)] = ts;
-    if (!a->since) a->since = ts;
-    int in_window = 0;
-    for (int k = 0; k <= CHATTER_COUNT && k <= n; k++)
-        in_window += ts - a->recent[k] < CHATTER_WINDOW_MS;
-    if (in_window > a->chatter_max) {
-        a->chatter_max = in_window;
+    if (a->n_times == a->cap_times && a->lo) {
+        memmove(a->times, a->times + a->lo, (a->n_times - a->lo) * sizeof(*a->times));
+        a->n_times -= a->lo;
+        a->lo = 0;
+    }
+    if (a->n_times == a->cap_times) {
+        size_t nc = a->cap_times ? a->cap_times * 2 : 8;
+        int64_t *nv = realloc(a->times, nc * sizeof(*nv));
+        if (!nv) return ST_ERR_NOMEM;
+        a->times = nv;
+        a->cap_times = nc;
+    }
+    a->times[a->n_times++] = ts;
+    while (ts - a->times[a->lo] >= CHATTER_WINDOW_MS)
+        a->lo++;
+    int within = (int)(a->n_times - a->lo);
+    if (within > a->chatter_max) {
+        a->chatter_max = within;
         a->chatter_at = ts;
     }
+    return ST_OK;
+}
+
+static int note_raise(struct alarm_stat *a, int64_t ts)
+{
+    a->raises++;
+    if (!a->since) a->since = ts;
+    return window_add(a, ts);
 }
 
 static void end_episode(struct alarm_stat *a, int64_t ts, int open)
@@ -361,7 +383,7 @@ static void on_alarm_event(struct sim *s, const json_t *ev, int64_t ts)
     if (!al) return;
     struct alarm_stat *a = &s->st[al - s->al.v];
     if (strcmp(t, "raised") == 0)
-        note_raise(a, ts);
+        s->nomem |= note_raise(a, ts) != ST_OK;
     else if (strncmp(to, "active", 6) != 0)
         end_episode(a, ts, 0);
 }
@@ -375,7 +397,10 @@ static void on_workorder(struct sim *s, const json_t *doc)
     if (s->n_wo == s->cap_wo) {
         size_t nc = s->cap_wo ? s->cap_wo * 2 : 16;
         struct wo_seen *nv = realloc(s->wo, nc * sizeof(*nv));
-        if (!nv) return;
+        if (!nv) {
+            s->nomem = 1;
+            return;
+        }
         s->wo = nv;
         s->cap_wo = nc;
     }
@@ -432,7 +457,7 @@ static int sim_step(struct sim *s)
         if ((rc = store_outbox_pending(s->store, before, 256, on_row, s))) return rc;
         if (s->outbox_after == before) break;
     }
-    return ST_OK;
+    return s->nomem ? ST_ERR_NOMEM : ST_OK;
 }
 
 /* Moves the fake clock to wall, running each timer due on the way at its own time. */
@@ -498,13 +523,15 @@ static int sim_open(struct sim *s, const struct config *cfg, FILE *out)
 
 static void sim_close(struct sim *s)
 {
+    for (size_t i = 0; s->st && i < s->al.n; i++)
+        free(s->st[i].times);
+    free(s->st);
     if (s->al.v) alarms_cleanup(&s->al);
     if (s->timers) wo_cleanup(&s->wos);
     points_free(s->pts);
     store_close(s->store);
     timers_free(s->timers);
     free(s->device_ok);
-    free(s->st);
     free(s->wo);
 }
 
