@@ -299,6 +299,7 @@ struct alarm_stat {
 
 struct wo_seen {
     char id[96], rule[80], priority[16];
+    long long occurrences; /* raises it stands for: the repeats update the order in hand */
 };
 
 struct sim {
@@ -392,8 +393,12 @@ static void on_workorder(struct sim *s, const json_t *doc)
 {
     const char *id = jstr(doc, "id", NULL);
     if (!id) return;
+    long long occ = json_integer_value(json_object_get(doc, "occurrences"));
     for (size_t i = 0; i < s->n_wo; i++)
-        if (strcmp(s->wo[i].id, id) == 0) return; /* an update of one already counted */
+        if (strcmp(s->wo[i].id, id) == 0) { /* an update of one already counted */
+            if (occ > s->wo[i].occurrences) s->wo[i].occurrences = occ;
+            return;
+        }
     if (s->n_wo == s->cap_wo) {
         size_t nc = s->cap_wo ? s->cap_wo * 2 : 16;
         struct wo_seen *nv = realloc(s->wo, nc * sizeof(*nv));
@@ -408,6 +413,7 @@ static void on_workorder(struct sim *s, const json_t *doc)
     snprintf(w->id, sizeof(w->id), "%s", id);
     snprintf(w->rule, sizeof(w->rule), "%s", jstr(doc, "rule", "?"));
     snprintf(w->priority, sizeof(w->priority), "%s", jstr(doc, "priority", "?"));
+    w->occurrences = occ;
     char when[CLOCK_LOCAL_LEN];
     fprintf(s->out, "%s  %-20s work order %s (%s)\n", clock_local(clock_wall_ms(), when), w->rule,
             w->id, w->priority);
@@ -559,7 +565,8 @@ static void print_summary(struct sim *s, const struct rdata *d)
     fprintf(s->out, "floods: %d\n", s->floods);
     fprintf(s->out, "work orders it would have raised: %zu\n", s->n_wo);
     for (size_t i = 0; i < s->n_wo; i++)
-        fprintf(s->out, "  %-24s %-20s %s\n", s->wo[i].id, s->wo[i].rule, s->wo[i].priority);
+        fprintf(s->out, "  %-24s %-20s %-10s %lld raise%s\n", s->wo[i].id, s->wo[i].rule,
+                s->wo[i].priority, s->wo[i].occurrences, s->wo[i].occurrences == 1 ? "" : "s");
 }
 
 int cli_rules_test(const struct config *cfg, const struct cli_opts *o, FILE *out)

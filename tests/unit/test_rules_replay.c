@@ -154,8 +154,8 @@ static void test_a_recorded_file_gives_its_known_transitions_at_their_local_time
     assert_true(strstr(o, "leak_pump_room            1  2m00s from 2026-11-22 22:10:00 +08:00"));
     assert_true(strstr(o, "tx1_overtemp              0  -"));
     assert_true(strstr(o, "work orders it would have raised: 2\n"));
-    assert_true(strstr(o, "WO-demo-000001           leak_pump_room       emergency"));
-    assert_true(strstr(o, "WO-demo-000002           pf_low               normal"));
+    assert_true(strstr(o, "WO-demo-000001           leak_pump_room       emergency  1 raise\n"));
+    assert_true(strstr(o, "WO-demo-000002           pf_low               normal     1 raise\n"));
     assert_int_equal(count_of(o, "chattering\n"), 1); /* the heading only */
     assert_int_equal(count_of(o, "yes:"), 0);
 }
@@ -185,6 +185,7 @@ static void test_a_leak_raised_six_times_within_ten_minutes_is_chattering(void *
     assert_true(strstr(f->out, "yes: 7 raises within 10 min (2026-11-22 22:09:00 +08:00)"));
     /* One work order in hand per dedup key: the repeats update it. */
     assert_true(strstr(f->out, "work orders it would have raised: 1\n"));
+    assert_true(strstr(f->out, "leak_pump_room       emergency  7 raises\n"));
 }
 
 static void test_raises_two_minutes_apart_are_not_chattering(void **state)
@@ -249,6 +250,25 @@ static void test_a_point_not_in_the_catalog_is_refused_naming_it(void **state)
     assert_true(strstr(f->err, want));
 }
 
+/* The example the README shows, so that it stays true. */
+static void test_the_readme_example_file_replays_as_documented(void **state)
+{
+    struct fx *f = *state;
+    struct cli_opts o = {.command = "rules", .replay = "tests/data/replay_demo.csv"};
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&buf, &len);
+    assert_non_null(out);
+    assert_int_equal(cli_rules_test(f->cfg, &o, out), 0);
+    fclose(out);
+    assert_true(has_transition(buf, "2026-11-22 22:20:00 +08:00", "pf_low", "raised"));
+    assert_true(has_transition(buf, "2026-11-22 22:50:00 +08:00", "pf_low", "cleared"));
+    assert_true(has_transition(buf, "2026-11-22 23:00:00 +08:00", "comm_tx1", "raised"));
+    assert_true(has_transition(buf, "2026-11-22 23:01:00 +08:00", "comm_tx1", "cleared"));
+    assert_true(strstr(buf, "work orders it would have raised: 3\n"));
+    free(buf);
+}
+
 static void test_the_replay_never_touches_the_sites_database(void **state)
 {
     struct fx *f = *state;
@@ -276,6 +296,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_a_line_going_back_in_time_is_refused_naming_it, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_a_point_not_in_the_catalog_is_refused_naming_it, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_the_readme_example_file_replays_as_documented, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_the_replay_never_touches_the_sites_database, setup,
                                         teardown),
