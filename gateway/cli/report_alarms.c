@@ -65,6 +65,7 @@ struct report {
     int raised, by_priority[PRIO_COUNT + 1]; /* the last: a priority not known */
     int64_t flood_from, flood_ms;
     int floods;
+    int64_t first; /* the earliest event in the database (older ones may have been trimmed) */
     int nomem;
 };
 
@@ -190,6 +191,7 @@ static int on_alarm_event(void *ctx, int64_t seq, const char *json)
     const char *id = jstr(ev, "alarm"), *t = jstr(ev, "transition");
     const char *from = jstr(ev, "from"), *to = jstr(ev, "to");
     int64_t ts = jtime(ev, "ts");
+    if (ts && (!r->first || ts < r->first)) r->first = ts;
     if (!id || !t || !ts || ts >= r->until) goto out;
     struct astat *a = stat_of(r, id, jstr(ev, "priority"));
     if (!a) {
@@ -236,6 +238,7 @@ static int on_flood_event(void *ctx, int64_t seq, const char *json)
     json_t *ev = json_loads(json, 0, &jerr);
     const char *state = jstr(ev, "state");
     int64_t ts = jtime(ev, "ts");
+    if (ts && (!r->first || ts < r->first)) r->first = ts;
     if (state && ts && ts < r->until) {
         if (strcmp(state, "begin") == 0 && !r->flood_from) {
             r->flood_from = ts;
@@ -330,6 +333,7 @@ static int print_json(const struct config *cfg, const char *month, const struct 
     json_object_set_new(doc, "from", iso_or_null(r->start));
     json_object_set_new(doc, "to", iso_or_null(r->end));
     json_object_set_new(doc, "measured_until", iso_or_null(r->until));
+    json_object_set_new(doc, "history_from", iso_or_null(r->first));
     json_object_set_new(doc, "operators", json_integer(1));
     json_object_set_new(doc, "alarms_raised", json_integer(r->raised));
     json_object_set_new(rate, "periods", json_integer((json_int_t)r->n_buckets));
@@ -397,6 +401,9 @@ static void print_text(const struct config *cfg, const char *month, const struct
             cfg->site.name ? cfg->site.name : cfg->site.id, cfg->site.id);
     fprintf(out, "from %s to %s%s\n\n", clock_local(r->start, a), clock_local(r->until, b),
             r->until < r->end ? " (the month is not over)" : "");
+    if (!r->first || r->first > r->start)
+        fprintf(out, "the database's history begins %s: the month is not covered in full\n",
+                r->first ? clock_local(r->first, a) : "after it (no events)");
     fprintf(out, "%-46s %-34s %s\n", "", "this month", "ISA-18.2 target");
     fprintf(out, "%-46s %d\n", "alarms raised", r->raised);
     fprintf(out, "%-46s %-34.3f %s\n", "per operator per 10 minutes, average", f.average,

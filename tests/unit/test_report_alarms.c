@@ -223,6 +223,8 @@ static void test_the_report_of_a_known_month_gives_its_figures(void **state)
 
     assert_string_equal(json_string_value(json_object_get(d, "from")), "2026-10-31T16:00:00.000Z");
     assert_string_equal(json_string_value(json_object_get(d, "to")), "2026-11-30T16:00:00.000Z");
+    assert_string_equal(json_string_value(json_object_get(d, "history_from")),
+                        "2026-10-30T00:00:00.000Z");
     assert_int_equal(jint(d, "operators"), 1);
     /* 1 tx1 + 7 leak + 6 comm + 1 fire; pf_low's October raise and December's leak excluded. */
     assert_int_equal(jint(d, "alarms_raised"), 15);
@@ -296,7 +298,7 @@ static void test_the_text_report_is_a_readable_table_in_local_time(void **state)
     clock_set_fake(at("2026-12-15T00:00:00.000Z"));
     char *t;
     assert_int_equal(report(f, "2026-11", 0, &t), 0);
-    assert_true(strstr(t, "from 2026-11-01 00:00:00 +08:00 to 2026-12-01 00:00:00 +08:00\n"));
+    assert_true(strstr(t, "from 2026-11-01 00:00:00 +08:00 to 2026-12-01 00:00:00 +08:00\n\n"));
     assert_true(strstr(t, "\nalarms raised                                  15\n"));
     assert_true(strstr(t, "per operator per 10 minutes, average           0.003 "));
     assert_true(
@@ -322,6 +324,18 @@ static void test_a_month_not_over_is_measured_up_to_now(void **state)
     assert_int_equal(jint(d, "alarms_raised"), 14); /* the fire of the 25th has not happened */
     assert_int_equal(jint(d, "out_of_service.0.seconds"), 12 * 3600);
     json_decref(d);
+}
+
+static void test_a_month_older_than_the_history_says_it_is_not_covered(void **state)
+{
+    struct fx *f = *state;
+    write_history(f);
+    clock_set_fake(at("2026-12-15T00:00:00.000Z"));
+    char *t;
+    assert_int_equal(report(f, "2026-10", 0, &t), 0);
+    assert_true(strstr(t, "the database's history begins 2026-10-30 08:00:00 +08:00: the month "
+                          "is not covered in full\n"));
+    free(t);
 }
 
 static void test_bad_months_and_a_missing_database_are_refused(void **state)
@@ -354,6 +368,8 @@ int main(void)
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_month_not_over_is_measured_up_to_now, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_a_month_older_than_the_history_says_it_is_not_covered,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_months_and_a_missing_database_are_refused, setup,
                                         teardown),
     };
