@@ -42,6 +42,7 @@ BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/tests/bench/%)
 
 PROGS    := $(BUILD)/steward $(BUILD)/steward-sim
 # The control room's page: its browser test, its bench, make fleet, and page-deps (MQTT.js).
+.DEFAULT_GOAL := all
 include tests/browser/browser.mk
 
 .SECONDARY:

@@ -38,6 +38,8 @@ static const char usage[] =
     "  reset  -c FILE ALARM_ID [--by NAME] [--key FILE]   reset a latched alarm (condition gone)\n"
     "  out-of-service -c FILE ALARM_ID [--note TEXT] [--by NAME] [--key FILE]   for maintenance\n"
     "  in-service -c FILE ALARM_ID [--by NAME] [--key FILE]   back in service\n"
+    "  rules test -c FILE --replay DATA.csv   the rules over recorded samples: what would fire\n"
+    "  report alarms -c FILE --month YYYY-MM [--json]   the alarm system's monthly figures\n"
     "  config-reference                print every configuration setting (Markdown)\n"
     "\n"
     "options:\n"
@@ -212,8 +214,9 @@ int main(int argc, char **argv)
         config_reference_print(stdout);
         return fflush(stdout) == 0 ? 0 : 2;
     }
-    static const char *const commands[] = {"run", "check",  "status",   "watch",
-                                           "ack", "shelve", "unshelve", NULL};
+    static const char *const commands[] = {
+        "run",   "check",          "status",     "watch", "ack",    "shelve", "unshelve",
+        "reset", "out-of-service", "in-service", "rules", "report", NULL};
     int known = 0;
     for (int i = 0; commands[i]; i++)
         known |= strcmp(o.command, commands[i]) == 0;
@@ -253,6 +256,21 @@ int main(int argc, char **argv)
         mosquitto_lib_init();
         code = cli_alarm_command(cfg, &o);
         mosquitto_lib_cleanup();
+    } else if (strcmp(o.command, "rules") == 0) {
+        if (o.npos == 1 && strcmp(o.pos[0], "test") == 0) {
+            code = cli_rules_test(cfg, &o, stdout);
+        } else {
+            fprintf(stderr, "steward: usage: steward rules test -c FILE --replay DATA.csv\n");
+            code = 1;
+        }
+    } else if (strcmp(o.command, "report") == 0) {
+        if (o.npos >= 1 && strcmp(o.pos[0], "alarms") == 0) {
+            code = cli_report_alarms(cfg, &o, stdout);
+        } else {
+            fprintf(stderr, "steward: usage: steward report alarms -c FILE --month YYYY-MM "
+                            "[--json]\n");
+            code = 1;
+        }
     } else if (strcmp(o.command, "watch") == 0) {
         mosquitto_lib_init();
         code = watch_run(cfg, o.seconds, stdout);
