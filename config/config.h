@@ -144,10 +144,32 @@ struct cfg_sla_prio {
     int64_t notify_ms, respond_ms, resolve_ms;
 };
 
+/* After hours (DOMAIN.md section 4): an emergency raised in [from, to) local time (the window
+ * may cross midnight) must have someone on site within respond_ms. from == to: no window. */
+struct cfg_sla_after_hours {
+    int from_min, to_min; /* minutes after local midnight */
+    int64_t respond_ms;
+};
+
+#define SLA_FOLLOW_UP_CATEGORIES 16
+/* Follow-up visits: a resolved repair is followed up within after_ms (0: 3 days), or its
+ * category's own time. */
+struct cfg_sla_follow_up {
+    int64_t after_ms;
+    struct {
+        char category[64];
+        int64_t ms;
+    } cat[SLA_FOLLOW_UP_CATEGORIES];
+    size_t n_cat;
+};
+
 struct cfg_sla {
     struct cfg_sla_prio prio[PRIO_WORKORDER_COUNT];
     char **escalation; /* the ladder, lowest first */
     size_t n_escalation;
+    struct cfg_sla_after_hours after_hours;
+    struct cfg_sla_follow_up follow_up;
+    int report_at_min; /* review.report_at: the morning report, minutes after local midnight */
 };
 
 struct cfg_maintenance {

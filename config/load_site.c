@@ -159,10 +159,25 @@ void config_load_sensors(struct reader *r, const config_setting_t *root, struct 
 
 /* ---- sla, maintenance ---- */
 
+/* The table of a group row of t (the sla and review tables are found through their rows). */
+static const struct set_table *sub_table(const struct set_table *t, const char *name)
+{
+    for (size_t i = 0; i < t->n_rows; i++)
+        if (strcmp(t->rows[i].name, name) == 0) return t->rows[i].sub;
+    return NULL;
+}
+
 void config_load_sla(struct reader *r, const config_setting_t *root, struct config *c)
 {
     const config_setting_t *g = settings_child(root, "sla", SET_GROUP);
     settings_read(r, &set_sla, g, "sla", &c->sla, 0);
+    settings_read(r, sub_table(&set_sla, "after_hours"),
+                  settings_child(g, "after_hours", SET_GROUP), "sla.after_hours",
+                  &c->sla.after_hours, 0);
+    settings_read(r, sub_table(&set_sla, "follow_up"), settings_child(g, "follow_up", SET_GROUP),
+                  "sla.follow_up", &c->sla.follow_up, 0);
+    settings_read(r, sub_table(&set_root, "review"), settings_child(root, "review", SET_GROUP),
+                  "review", &c->sla, 0);
     for (int p = 0; p < PRIO_WORKORDER_COUNT; p++) {
         char what[32];
         snprintf(what, sizeof(what), "sla.%s", priority_names[p]);

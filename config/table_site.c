@@ -1,10 +1,16 @@
 /* table_site.c - the settings tables of the site-wide groups: the top level, site, mqtt (both
  * brokers and their tls), storage, sla and maintenance. Read by load_site.c. */
 #include "config/config.h"
+#include "config/duration.h"
 #include "config/settings.h"
 
+#include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* Tables of this file only (the loader finds them through their rows). */
+extern const struct set_table set_sla_after_hours, set_sla_follow_up, set_review;
 
 /* ---- apply functions: stores that are more than a copy ---- */
 
@@ -43,6 +49,49 @@ static const char *apply_ladder(void *target, const struct setting *row, const s
     }
     free(copy);
     return NULL;
+}
+
+/* "HH:MM" (local time of day) into the int minutes at row->off. */
+static const char *apply_hhmm(void *target, const struct setting *row, const struct set_value *v)
+{
+    unsigned h, m;
+    char end;
+    if (!v->s || sscanf(v->s, "%2u:%2u%c", &h, &m, &end) != 2 || h > 23 || m > 59 ||
+        strlen(v->s) != 5)
+        return "must be a local time of day \"HH:MM\", e.g. \"22:30\"";
+    *(int *)(void *)((char *)target + row->off) = (int)(h * 60 + m);
+    return NULL;
+}
+
+/* Follow-up times per category: a list of "CATEGORY=DURATION" (the default is the row's text,
+ * comma-separated). */
+static const char *apply_follow_up_categories(void *target, const struct setting *row,
+                                              const struct set_value *v)
+{
+    (void)row;
+    struct cfg_sla_follow_up *f = target;
+    char *copy = v->list ? NULL : strdup(v->s), *save = NULL;
+    int n = v->list ? config_setting_length(v->list) : 0;
+    const char *item = copy ? strtok_r(copy, ", ", &save) : NULL;
+    const char *why = NULL;
+    for (int i = 0; !why && (v->list ? i < n : item != NULL); i++) {
+        if (v->list) item = config_setting_get_string_elem(v->list, i);
+        const char *eq = item ? strchr(item, '=') : NULL;
+        int64_t ms;
+        if (!eq || eq == item || (size_t)(eq - item) >= sizeof(f->cat[0].category) ||
+            duration_parse(eq + 1, &ms) != 0 || ms <= 0)
+            why = "entries must be \"CATEGORY=DURATION\", e.g. \"home_repair=30d\"";
+        else if (f->n_cat == SLA_FOLLOW_UP_CATEGORIES)
+            why = "has more than 16 entries";
+        else {
+            snprintf(f->cat[f->n_cat].category, sizeof(f->cat[0].category), "%.*s",
+                     (int)(eq - item), item);
+            f->cat[f->n_cat++].ms = ms;
+        }
+        if (copy) item = strtok_r(NULL, ", ", &save);
+    }
+    free(copy);
+    return why;
 }
 
 /* A task keeps the name of its period (the scheduler parses every + at together). */
@@ -91,6 +140,11 @@ static const struct setting root_rows[] = {
      .off = SET_NOWHERE,
      .sub = &set_sla,
      .doc = "work-order deadlines per priority and the escalation ladder"},
+    {.name = "review",
+     .type = SET_GROUP,
+     .off = SET_NOWHERE,
+     .sub = &set_review,
+     .doc = "the daily review's morning report"},
     {.name = "maintenance",
      .type = SET_LIST,
      .off = SET_NOWHERE,
@@ -271,6 +325,16 @@ static const struct setting sla_rows[] = {
      .apply = apply_ladder,
      .def = "technician, supervisor, manager, general_manager",
      .doc = "the escalation ladder, lowest rung first"},
+    {.name = "after_hours",
+     .type = SET_GROUP,
+     .off = SET_NOWHERE,
+     .sub = &set_sla_after_hours,
+     .doc = "the night window, when an emergency needs someone on site sooner"},
+    {.name = "follow_up",
+     .type = SET_GROUP,
+     .off = SET_NOWHERE,
+     .sub = &set_sla_follow_up,
+     .doc = "follow-up visits after a repair is resolved"},
 };
 const struct set_table set_sla = {
     .name = "sla", .doc = "service levels of work orders", .selector = -1, SET_ROWS(sla_rows)};
@@ -306,6 +370,59 @@ const struct set_table set_sla_prio[3] = {
     {.name = "sla.urgent", .doc = "urgent orders", .selector = -1, SET_ROWS(sla_urgent_rows)},
     {.name = "sla.normal", .doc = "normal orders", .selector = -1, SET_ROWS(sla_normal_rows)},
 };
+
+static const struct setting sla_after_hours_rows[] = {
+    {.name = "from",
+     .type = SET_STRING,
+     .off = offsetof(struct cfg_sla_after_hours, from_min),
+     .apply = apply_hhmm,
+     .def = "22:30",
+     .doc = "start of the window, local time `HH:MM` (from = to: no window)"},
+    {.name = "to",
+     .type = SET_STRING,
+     .off = offsetof(struct cfg_sla_after_hours, to_min),
+     .apply = apply_hhmm,
+     .def = "07:00",
+     .doc = "end of the window (excluded), local time; before `from`: it crosses midnight"},
+    {.name = "respond",
+     SET_DUR(struct cfg_sla_after_hours, respond_ms, 1000),
+     .def = "10m",
+     .doc = "an emergency raised inside the window: on site within this"},
+};
+const struct set_table set_sla_after_hours = {.name = "sla.after_hours",
+                                              .doc = "after hours (site time zone)",
+                                              .selector = -1,
+                                              SET_ROWS(sla_after_hours_rows)};
+
+static const struct setting sla_follow_up_rows[] = {
+    {.name = "after",
+     SET_DUR(struct cfg_sla_follow_up, after_ms, 60000),
+     .def = "3d",
+     .doc = "a resolved repair is followed up within this (`follow_up_by`)"},
+    {.name = "categories",
+     .type = SET_LIST,
+     .off = SET_NOWHERE,
+     .apply = apply_follow_up_categories,
+     .def = "home_repair=30d",
+     .doc = "per category, `\"CATEGORY=DURATION\"` entries that replace `after`"},
+};
+const struct set_table set_sla_follow_up = {.name = "sla.follow_up",
+                                            .doc = "follow-up visits",
+                                            .selector = -1,
+                                            SET_ROWS(sla_follow_up_rows)};
+
+/* ---- review ---- */
+
+static const struct setting review_rows[] = {
+    {.name = "report_at",
+     .type = SET_STRING,
+     .off = offsetof(struct cfg_sla, report_at_min),
+     .apply = apply_hhmm,
+     .def = "09:00",
+     .doc = "the morning report `P/reports/daily` (retained), local time `HH:MM`"},
+};
+const struct set_table set_review = {
+    .name = "review", .doc = "the daily review", .selector = -1, SET_ROWS(review_rows)};
 
 /* ---- maintenance ---- */
 

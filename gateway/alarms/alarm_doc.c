@@ -161,6 +161,8 @@ int alarms__record(struct alarms *a, struct alarm *al, enum alarm_state from,
                                al->category,      al->title, al->priority};
         rc = wo_raise(a->wos, &spec, rule_evidence(a, al), now_wall, NULL);
     }
+    if (t == ALARM_T_CLEARED && al->priority < PRIO_WORKORDER_COUNT)
+        rc = wo_condition_cleared(a->wos, al->asset, al->id, now_wall);
     return rc;
 }
 

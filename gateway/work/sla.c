@@ -3,6 +3,7 @@
 #include "gateway/base/error.h"
 
 #include <string.h>
+#include <time.h>
 
 static const char *const status_names[] = {"open",     "accepted", "on_site",
                                            "resolved", "closed",   "cancelled"};
@@ -37,13 +38,63 @@ const char *sla_stage_name(enum sla_stage s)
 /* The status that meets each stage. */
 static const enum wo_status stage_met_by[SLA_STAGES] = {WO_ACCEPTED, WO_ON_SITE, WO_RESOLVED};
 
-void sla_start(const struct cfg_sla *sla, enum priority p, int64_t created_ms, struct sla_clock *c)
+int sla_after_hours(const struct cfg_sla_after_hours *ah, int64_t ms)
+{
+    if (ah->from_min == ah->to_min) return 0;
+    time_t secs = (time_t)(ms / 1000);
+    struct tm tm;
+    if (!localtime_r(&secs, &tm)) return 0;
+    int m = tm.tm_hour * 60 + tm.tm_min;
+    if (ah->from_min < ah->to_min) return m >= ah->from_min && m < ah->to_min;
+    return m >= ah->from_min || m < ah->to_min; /* across midnight */
+}
+
+int sla_start(const struct cfg_sla *sla, enum priority p, int64_t created_ms, struct sla_clock *c)
 {
     const struct cfg_sla_prio *row = &sla->prio[p < PRIO_WORKORDER_COUNT ? p : PRIO_NORMAL];
     c->due[SLA_NOTIFY] = created_ms + row->notify_ms;
     c->due[SLA_RESPOND] = created_ms + row->respond_ms;
     c->due[SLA_RESOLVE] = created_ms + row->resolve_ms;
     c->escalated = 0;
+    const struct cfg_sla_after_hours *ah = &sla->after_hours;
+    if (p != PRIO_EMERGENCY || ah->respond_ms <= 0 || !sla_after_hours(ah, created_ms)) return 0;
+    if (created_ms + ah->respond_ms < c->due[SLA_RESPOND])
+        c->due[SLA_RESPOND] = created_ms + ah->respond_ms;
+    return 1;
+}
+
+int wo_transition(enum wo_status from, enum wo_status to, const char **why)
+{
+    static const char *const next_step[] = {
+        "one step at a time: open -> accepted (accept it first)",
+        "one step at a time: accepted -> on_site (be on site first)",
+        "one step at a time: on_site -> resolved (resolve it first)",
+        "one step at a time: resolved -> closed",
+    };
+    if (to == from) return 1;
+    if (!wo_status_is_open(from)) {
+        *why = from == WO_CLOSED ? "the work order is closed" : "the work order is cancelled";
+        return ST_ERR_STATE;
+    }
+    if (to == WO_CANCELLED) {
+        if (from < WO_RESOLVED) return 0;
+        *why = "a resolved work order cannot be cancelled";
+        return ST_ERR_STATE;
+    }
+    if (to < from) {
+        *why = "status only moves forward (a not-satisfied follow-up reopens an order)";
+        return ST_ERR_STATE;
+    }
+    if (to == from + 1) return 0;
+    *why = next_step[from];
+    return ST_ERR_STATE;
+}
+
+int64_t sla_follow_up_ms(const struct cfg_sla *sla, const char *category)
+{
+    for (size_t i = 0; category && i < sla->follow_up.n_cat; i++)
+        if (strcmp(sla->follow_up.cat[i].category, category) == 0) return sla->follow_up.cat[i].ms;
+    return sla->follow_up.after_ms > 0 ? sla->follow_up.after_ms : 3 * 24 * 3600 * 1000LL;
 }
 
 static int stage_pending(const struct sla_clock *c, enum wo_status st, int k)

@@ -33,8 +33,28 @@ struct sla_clock {
     unsigned escalated;      /* bit k set: stage k has escalated already */
 };
 
-/* Fills the deadlines for an order of priority p (< PRIO_WORKORDER_COUNT) created at created_ms. */
-void sla_start(const struct cfg_sla *sla, enum priority p, int64_t created_ms, struct sla_clock *c);
+/*
+ * Fills the deadlines for an order of priority p (< PRIO_WORKORDER_COUNT) created at created_ms.
+ * An emergency raised after hours (sla_after_hours) must have someone on site within
+ * sla->after_hours.respond_ms instead (when that is sooner). Returns 1 when it did, else 0.
+ */
+int sla_start(const struct cfg_sla *sla, enum priority p, int64_t created_ms, struct sla_clock *c);
+
+/* 1 when ms falls inside the after-hours window [from, to) in the process's local time zone
+ * (the site's); a window whose end is before its start crosses midnight; from == to: never.
+ * The window is in local time of day, so it follows daylight saving changes. */
+int sla_after_hours(const struct cfg_sla_after_hours *ah, int64_t ms);
+
+/*
+ * Whether a work order may go from `from` to `to` (DOMAIN.md section 5): open -> accepted ->
+ * on_site -> resolved -> closed one step at a time; cancelled from open, accepted or on site.
+ * Returns 0 (allowed), 1 (the same status again: nothing to do) or ST_ERR_STATE with a static
+ * reason in *why.
+ */
+int wo_transition(enum wo_status from, enum wo_status to, const char **why);
+
+/* The follow-up time of a resolved repair of this category (sla.follow_up). */
+int64_t sla_follow_up_ms(const struct cfg_sla *sla, const char *category);
 
 /*
  * The first stage whose deadline has passed at now_ms, whose status requirement is not met by st,

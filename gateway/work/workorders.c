@@ -5,14 +5,14 @@
 #include "gateway/store/journal.h"
 #include "gateway/base/log.h"
 #include "gateway/store/store.h"
+#include "gateway/work/report.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define FOLLOW_UP_MS (24LL * 3600 * 1000) /* a follow-up visit is due a day after resolution */
-
 static int wo_due(void *ctx, int64_t now_mono, int64_t now_wall, int64_t *again);
+static int wo_report_run(void *ctx, int64_t now_mono, int64_t now_wall, int64_t *again);
 
 void wo_init(struct wo_table *t, const struct config *cfg, struct journal *j, struct timers *timers)
 {
@@ -20,6 +20,7 @@ void wo_init(struct wo_table *t, const struct config *cfg, struct journal *j, st
     t->cfg = cfg;
     t->journal = j;
     t->timers = timers;
+    timer_init(&t->report_timer, wo_report_run, t, "morning report");
 }
 
 static void wo_release(struct wo_table *t, struct workorder *w)
@@ -36,6 +37,7 @@ void wo_cleanup(struct wo_table *t)
     for (size_t i = 0; i < t->n; i++)
         wo_release(t, t->v[i]);
     free(t->v);
+    timers_cancel(t->timers, &t->report_timer);
     t->v = NULL;
     t->n = t->cap = 0;
 }
@@ -88,10 +90,24 @@ struct workorder *wo_find(struct wo_table *t, const char *id)
     return NULL;
 }
 
+/* Kept in the table (and its store row open): open for work, or closed with its follow-up
+ * visit still to be recorded. */
+static int wo_in_table(const struct workorder *w)
+{
+    return wo_status_is_open(w->status) || (w->status == WO_CLOSED && w->follow_up_by);
+}
+
+static int64_t earliest(int64_t a, int64_t b)
+{
+    return b && (a == 0 || b < a) ? b : a;
+}
+
 int64_t wo_next_due(const struct workorder *w)
 {
     int64_t next = sla_next_due(&w->sla, w->status);
-    if (w->next_review && (next == 0 || w->next_review < next)) next = w->next_review;
+    next = earliest(next, w->next_review);
+    if (w->status < WO_RESOLVED) next = earliest(next, w->progress_next);
+    if (!w->follow_up_missed) next = earliest(next, w->follow_up_by);
     return next;
 }
 
@@ -115,7 +131,7 @@ static int wo_persist(struct wo_table *t, struct workorder *w, int64_t now_ms, c
                       json_t *ev)
 {
     journal_set_time(w->doc, "updated_at", now_ms);
-    int open = wo_status_is_open(w->status);
+    int open = wo_status_is_open(w->status), kept = wo_in_table(w);
     char topic[16 + sizeof(w->id)];
     snprintf(topic, sizeof(topic), "workorders/%s", w->id);
     struct journal_change c = {.topic = topic,
@@ -126,12 +142,12 @@ static int wo_persist(struct wo_table *t, struct workorder *w, int64_t now_ms, c
                                .id = w->id,
                                .state = wo_status_name(w->status),
                                .key = w->dedup_key,
-                               .open = open,
+                               .open = kept,
                                .event_type = ev_type,
                                .event = ev};
     int rc = ev_type && !ev ? ST_ERR_NOMEM : journal_record(t->journal, &c);
     json_decref(ev);
-    if (rc == ST_OK && open) rc = wo_arm(t, w);
+    if (rc == ST_OK && kept) rc = wo_arm(t, w);
     return rc;
 }
 
@@ -191,6 +207,8 @@ int wo_raise(struct wo_table *t, const struct wo_spec *spec, json_t *evidence, i
         json_int_t occ = json_integer_value(json_object_get(w->doc, "occurrences"));
         json_object_set_new(w->doc, "occurrences", json_integer(occ + 1));
         journal_set_time(w->doc, "last_raised_at", now_ms);
+        journal_set_time(w->doc, "last_seen", now_ms);
+        json_object_del(w->doc, "condition_cleared_at"); /* the condition is back */
         if (evidence) json_object_set_new(w->doc, "evidence", evidence);
         rc = wo_persist(t, w, now_ms, "workorder", wo_event(w, "reraised", NULL));
         if (out) *out = w;
@@ -210,7 +228,9 @@ int wo_raise(struct wo_table *t, const struct wo_spec *spec, json_t *evidence, i
     key = NULL;
     w->status = WO_OPEN;
     w->priority = spec->priority;
-    sla_start(&t->cfg->sla, spec->priority, now_ms, &w->sla);
+    int after_hours = sla_start(&t->cfg->sla, spec->priority, now_ms, &w->sla);
+    w->changed_at = now_ms;
+    w->progress_next = now_ms + WO_PROGRESS_MS;
     w->doc = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:s, s:s, s:s, s:s}", "id", w->id,
                        "dedup_key", w->dedup_key, "source", spec->source, "rule", spec->rule,
                        "site", site, "asset", str_or_null(spec->asset), "location",
@@ -222,7 +242,10 @@ int wo_raise(struct wo_table *t, const struct wo_spec *spec, json_t *evidence, i
         goto out_free_key;
     }
     journal_set_time(w->doc, "created_at", now_ms);
+    journal_set_time(w->doc, "status_changed_at", now_ms);
+    journal_set_time(w->doc, "last_seen", now_ms);
     doc_set_deadlines(w->doc, &w->sla);
+    json_object_set_new(w->doc, "after_hours", json_boolean(after_hours));
     json_object_set_new(w->doc, "escalation_level", json_integer(0));
     json_object_set_new(w->doc, "assigned_role", json_string(sla_role(&t->cfg->sla, 0)));
     json_object_set_new(w->doc, "escalated", json_array());
@@ -242,50 +265,192 @@ out_free_key:
     return rc;
 }
 
-int wo_set_status(struct wo_table *t, const char *id, const char *status, const char *by,
-                  const char *note, int64_t now_ms, const char **why)
+/* The same status again on an order no longer in the table (closed or cancelled): harmless when
+ * the store says it already has that status (or that follow-up). */
+static int wo_settled(struct wo_table *t, const struct wo_update *u, const char **why)
 {
-    static const char *unused;
-    if (!why) why = &unused;
-    struct workorder *w = wo_find(t, id);
-    if (!w) {
+    char *text = NULL;
+    if (store_wo_get(t->journal->store, u->id, &text) != ST_OK) {
         *why = "no open work order with this id";
         return ST_ERR_NOTFOUND;
     }
-    enum wo_status st;
-    if (wo_status_parse(status, &st)) {
-        *why = "unknown status (open, accepted, on_site, resolved, closed, cancelled)";
-        return ST_ERR_INVAL;
-    }
-    if (st == WO_OPEN || (st != WO_CANCELLED && st <= w->status)) {
-        *why = "status may only move forward: open, accepted, on_site, resolved, closed";
-        return ST_ERR_STATE;
-    }
-    if (st == WO_CANCELLED && w->status >= WO_RESOLVED) {
-        *why = "a resolved work order cannot be cancelled";
-        return ST_ERR_STATE;
-    }
+    json_error_t jerr;
+    json_t *doc = json_loads(text, 0, &jerr);
+    free(text);
+    const char *st = json_string_value(json_object_get(doc, "status"));
+    const char *outcome = json_string_value(json_object_get(doc, "follow_up_outcome"));
+    int same = st && strcmp(st, u->status) == 0;
+    if (strcmp(u->status, "followed_up") == 0)
+        same = outcome && u->outcome && strcmp(outcome, u->outcome) == 0;
+    int rc = same ? 1 : ST_ERR_STATE;
+    if (!same)
+        *why = st && strcmp(st, "cancelled") == 0 ? "the work order is cancelled"
+                                                  : "the work order is closed";
+    json_decref(doc);
+    return rc;
+}
+
+/* A status change: stamps, the progress clock starts again, no more reviews once resolved. */
+static void wo_status_changed(struct workorder *w, enum wo_status st, int64_t now_ms)
+{
     w->status = st;
     json_object_set_new(w->doc, "status", json_string(wo_status_name(st)));
+    w->changed_at = now_ms;
+    w->progress_next = st < WO_RESOLVED ? now_ms + WO_PROGRESS_MS : 0;
+    journal_set_time(w->doc, "status_changed_at", now_ms);
+    json_object_del(w->doc, "progress_due");
+    json_object_del(w->doc, "progress_requests");
+}
+
+/* A not-satisfied follow-up: the order is open again with a new SLA clock from now. */
+static void wo_reopen(struct wo_table *t, struct workorder *w, int64_t now_ms)
+{
+    static const char *const stamps[] = {"accepted_at", "on_site_at",   "resolved_at",  "closed_at",
+                                         "owner",       "follow_up_by", "follow_up_due"};
+    for (size_t i = 0; i < sizeof(stamps) / sizeof(stamps[0]); i++)
+        json_object_del(w->doc, stamps[i]);
+    wo_status_changed(w, WO_OPEN, now_ms);
+    int after_hours = sla_start(&t->cfg->sla, w->priority, now_ms, &w->sla);
+    w->level = 0;
+    w->follow_up_by = 0;
+    w->follow_up_missed = 0;
+    doc_set_deadlines(w->doc, &w->sla);
+    json_object_set_new(w->doc, "after_hours", json_boolean(after_hours));
+    json_object_set_new(w->doc, "escalation_level", json_integer(0));
+    json_object_set_new(w->doc, "assigned_role", json_string(sla_role(&t->cfg->sla, 0)));
+    json_object_set_new(w->doc, "escalated", json_array());
+    json_int_t n = json_integer_value(json_object_get(w->doc, "reopened")) + 1;
+    json_object_set_new(w->doc, "reopened", json_integer(n));
+    journal_set_time(w->doc, "reopened_at", now_ms);
+    w->next_review = review_first(now_ms, &w->review_kind);
+    doc_set_review(w->doc, w);
+}
+
+/* "followed_up": the follow-up visit of a resolved repair and its outcome. */
+static int wo_follow_up(struct wo_table *t, struct workorder *w, const struct wo_update *u,
+                        int64_t now_ms, const char **why, int *changed)
+{
+    int satisfied = u->outcome && strcmp(u->outcome, "satisfied") == 0;
+    if (!satisfied && !(u->outcome && strcmp(u->outcome, "not_satisfied") == 0)) {
+        *why = "a follow-up needs \"outcome\": \"satisfied\" or \"not_satisfied\"";
+        return ST_ERR_INVAL;
+    }
+    if (w->status < WO_RESOLVED) {
+        *why = "only a resolved work order is followed up";
+        return ST_ERR_STATE;
+    }
+    if (!w->follow_up_by) {
+        const char *done = json_string_value(json_object_get(w->doc, "follow_up_outcome"));
+        if (done && strcmp(done, u->outcome) == 0) return ST_OK; /* the same again */
+        *why = done ? "the follow-up is recorded already"
+                    : "planned maintenance gets no follow-up visit";
+        return ST_ERR_STATE;
+    }
+    journal_set_time(w->doc, "followed_up_at", now_ms);
+    json_object_set_new(w->doc, "follow_up_outcome", json_string(u->outcome));
+    if (u->by) json_object_set_new(w->doc, "followed_up_by", json_string(u->by));
+    json_int_t n = json_integer_value(json_object_get(w->doc, "follow_ups")) + 1;
+    json_object_set_new(w->doc, "follow_ups", json_integer(n));
+    w->follow_up_by = 0;
+    if (u->note) json_object_set_new(w->doc, "note", json_string(u->note));
+    if (u->by) json_object_set_new(w->doc, "updated_by", json_string(u->by));
+    json_t *ev = wo_event(w, "followed_up", u->by);
+    if (ev) json_object_set_new(ev, "outcome", json_string(u->outcome));
+    int rc = wo_persist(t, w, now_ms, "workorder", ev);
+    if (rc == ST_OK && !satisfied) { /* not satisfied: the fault is not fixed, the order reopens */
+        wo_reopen(t, w, now_ms);
+        rc = wo_persist(t, w, now_ms, "workorder", wo_event(w, "reopened", u->by));
+    }
+    if (rc) return rc;
+    *changed = 1;
+    log_msg(LOG_INFO, "workorder: %s followed up (%s)%s", w->id, u->outcome,
+            satisfied ? "" : "; reopened");
+    if (!wo_in_table(w)) wo_remove(t, w);
+    return ST_OK;
+}
+
+int wo_update(struct wo_table *t, const struct wo_update *u, int64_t now_ms, const char **why,
+              int *changed)
+{
+    static const char *unused;
+    int changed_unused;
+    if (!why) why = &unused;
+    if (!changed) changed = &changed_unused;
+    *changed = 0;
+    int follow_up = strcmp(u->status, "followed_up") == 0;
+    enum wo_status st = WO_OPEN;
+    if (!follow_up && wo_status_parse(u->status, &st)) {
+        *why = "unknown status (accepted, on_site, resolved, closed, cancelled, followed_up)";
+        return ST_ERR_INVAL;
+    }
+    struct workorder *w = wo_find(t, u->id);
+    if (!w) {
+        int rc = wo_settled(t, u, why);
+        return rc == 1 ? ST_OK : rc;
+    }
+    if (follow_up) return wo_follow_up(t, w, u, now_ms, why, changed);
+    const char *owner = json_string_value(json_object_get(w->doc, "owner"));
+    int rc = wo_transition(w->status, st, why);
+    if (rc == 1) { /* the same status again: harmless, unless another tries to take it over */
+        if (st == WO_ACCEPTED && owner && u->by && strcmp(owner, u->by) != 0) {
+            *why = "accepted by someone else already: the first to accept owns it";
+            return ST_ERR_STATE;
+        }
+        return ST_OK;
+    }
+    if (rc) return rc;
+    if (st == WO_CANCELLED && (!u->note || !*u->note)) {
+        *why = "cancelling needs a note saying why";
+        return ST_ERR_INVAL;
+    }
+    wo_status_changed(w, st, now_ms);
     /* First responder owns it: the owner is set once, by the first to accept. */
-    if (by && st >= WO_ACCEPTED && st != WO_CANCELLED && !json_object_get(w->doc, "owner"))
-        json_object_set_new(w->doc, "owner", json_string(by));
+    if (u->by && st == WO_ACCEPTED && !owner)
+        json_object_set_new(w->doc, "owner", json_string(u->by));
     char key[32];
     snprintf(key, sizeof(key), "%s_at", wo_status_name(st));
     journal_set_time(w->doc, key, now_ms);
-    if (st == WO_RESOLVED) journal_set_time(w->doc, "follow_up_due", now_ms + FOLLOW_UP_MS);
+    const char *source = json_string_value(json_object_get(w->doc, "source"));
+    if (st == WO_RESOLVED && gets_daily_review(source)) { /* a repair: its follow-up visit */
+        const char *category = json_string_value(json_object_get(w->doc, "category"));
+        w->follow_up_by = now_ms + sla_follow_up_ms(&t->cfg->sla, category);
+        w->follow_up_missed = 0;
+        journal_set_time(w->doc, "follow_up_by", w->follow_up_by);
+        journal_set_time(w->doc, "follow_up_due", w->follow_up_by);
+    }
+    if (st == WO_CANCELLED) w->follow_up_by = 0;
     if (st >= WO_RESOLVED) { /* no more daily reviews */
         w->next_review = 0;
         doc_set_review(w->doc, w);
     }
-    if (note) json_object_set_new(w->doc, "note", json_string(note));
-    if (by) json_object_set_new(w->doc, "updated_by", json_string(by));
-    int rc = wo_persist(t, w, now_ms, "workorder", wo_event(w, "status", by));
+    if (u->note) json_object_set_new(w->doc, "note", json_string(u->note));
+    if (u->by) json_object_set_new(w->doc, "updated_by", json_string(u->by));
+    rc = wo_persist(t, w, now_ms, "workorder", wo_event(w, "status", u->by));
     if (rc) return rc;
-    log_msg(LOG_INFO, "workorder: %s -> %s%s%s", w->id, wo_status_name(st), by ? " by " : "",
-            by ? by : "");
-    if (!wo_status_is_open(st)) wo_remove(t, w);
+    *changed = 1;
+    log_msg(LOG_INFO, "workorder: %s -> %s%s%s", w->id, wo_status_name(st), u->by ? " by " : "",
+            u->by ? u->by : "");
+    if (!wo_in_table(w)) wo_remove(t, w);
     return ST_OK;
+}
+
+int wo_set_status(struct wo_table *t, const char *id, const char *status, const char *by,
+                  const char *note, int64_t now_ms, const char **why)
+{
+    struct wo_update u = {id, status, by, note, NULL};
+    return wo_update(t, &u, now_ms, why, NULL);
+}
+
+int wo_condition_cleared(struct wo_table *t, const char *asset, const char *rule, int64_t now_ms)
+{
+    char *key = NULL;
+    const char *site = t->cfg->site.id;
+    if (asprintf(&key, "%s/%s/%s", site, asset ? asset : site, rule) < 0) return ST_ERR_NOMEM;
+    struct workorder *w = wo_find_dedup(t, key);
+    free(key);
+    if (!w) return ST_OK;
+    journal_set_time(w->doc, "condition_cleared_at", now_ms);
+    return wo_persist(t, w, now_ms, "workorder", wo_event(w, "condition_cleared", NULL));
 }
 
 static int wo_escalate(struct wo_table *t, struct workorder *w, int stage, int64_t now_ms)
@@ -344,6 +509,37 @@ static int wo_review(struct wo_table *t, struct workorder *w, int64_t now_ms)
     return rc;
 }
 
+/* 限时复命: in hand a day (another day) without a status change: a progress report is asked
+ * for, once a day, and the order is republished with progress_due. */
+static int wo_progress_due(struct wo_table *t, struct workorder *w, int64_t now_ms)
+{
+    json_int_t n = json_integer_value(json_object_get(w->doc, "progress_requests")) + 1;
+    json_object_set_new(w->doc, "progress_requests", json_integer(n));
+    journal_set_time(w->doc, "progress_due", now_ms);
+    w->progress_next = w->changed_at + (n + 1) * WO_PROGRESS_MS;
+    if (w->progress_next <= now_ms) /* days missed while down: the next one from now */
+        w->progress_next = now_ms + WO_PROGRESS_MS;
+    json_t *ev = wo_event(w, "progress_due", NULL);
+    if (ev) {
+        journal_set_time(ev, "since", w->changed_at);
+        json_object_set_new(ev, "requests", json_integer(n));
+    }
+    log_msg(LOG_INFO, "workorder: %s %s since a day or more: progress report due", w->id,
+            wo_status_name(w->status));
+    return wo_persist(t, w, now_ms, "workorder", ev);
+}
+
+/* The follow-up deadline passed without a follow-up recorded: an event, once. */
+static int wo_follow_up_missed(struct wo_table *t, struct workorder *w, int64_t now_ms)
+{
+    w->follow_up_missed = 1;
+    json_object_set_new(w->doc, "follow_up_missed", json_true());
+    json_t *ev = wo_event(w, "follow_up_missed", NULL);
+    if (ev) journal_set_time(ev, "follow_up_by", w->follow_up_by);
+    log_msg(LOG_WARN, "workorder: %s: follow-up visit missed", w->id);
+    return wo_persist(t, w, now_ms, "workorder", ev);
+}
+
 /* The order's timer: its daily review, then every deadline that has passed escalates. */
 static int wo_due(void *ctx, int64_t now_mono, int64_t now_wall, int64_t *again)
 {
@@ -354,6 +550,10 @@ static int wo_due(void *ctx, int64_t now_mono, int64_t now_wall, int64_t *again)
     if (w->next_review && now_wall >= w->next_review) rc = wo_review(t, w, now_wall);
     while (rc == ST_OK && (stage = sla_overdue(&w->sla, w->status, now_wall)) >= 0)
         rc = wo_escalate(t, w, stage, now_wall);
+    if (rc == ST_OK && w->status < WO_RESOLVED && w->progress_next && now_wall >= w->progress_next)
+        rc = wo_progress_due(t, w, now_wall);
+    if (rc == ST_OK && w->follow_up_by && !w->follow_up_missed && now_wall >= w->follow_up_by)
+        rc = wo_follow_up_missed(t, w, now_wall);
     if (rc) { /* not recorded: try again in a second rather than lose the deadline */
         *again = 1000;
         return rc;
@@ -414,12 +614,60 @@ static int wo_restore_row(void *ctx, const char *id, const char *state, const ch
         w->next_review = review_first(doc_time(doc, "created_at"), &w->review_kind);
         if (w->next_review < clock_wall_ms()) w->review_kind = REVIEW_MORNING;
     }
+    w->changed_at = doc_time(doc, "status_changed_at");
+    if (!w->changed_at) w->changed_at = doc_time(doc, "created_at");
+    if (st < WO_RESOLVED) {
+        json_int_t n = json_integer_value(json_object_get(doc, "progress_requests"));
+        w->progress_next = w->changed_at + (n + 1) * WO_PROGRESS_MS;
+        int64_t asked = doc_time(doc, "progress_due");
+        if (asked && w->progress_next <= asked) w->progress_next = asked + WO_PROGRESS_MS;
+    }
+    if ((st == WO_RESOLVED || st == WO_CLOSED) && !json_object_get(doc, "followed_up_at") &&
+        gets_daily_review(json_string_value(json_object_get(doc, "source")))) {
+        w->follow_up_by = doc_time(doc, "follow_up_by");
+        if (!w->follow_up_by) w->follow_up_by = doc_time(doc, "follow_up_due");
+        w->follow_up_missed = json_is_true(json_object_get(doc, "follow_up_missed"));
+    }
     json_object_del(doc, "seq"); /* a republication gets a new seq */
     w->doc = doc;
+    if (!wo_in_table(w)) { /* closed without a follow-up deadline: nothing left to do */
+        wo_remove(t, w);
+        return 0;
+    }
     return wo_arm(t, w);
+}
+
+/* The morning report (report.h) at review.report_at: P/reports/daily, retained, and a `report`
+ * event; then the next day's. */
+static int wo_report_run(void *ctx, int64_t now_mono, int64_t now_wall, int64_t *again)
+{
+    (void)now_mono;
+    struct wo_table *t = ctx;
+    json_t *doc = NULL;
+    int rc = report_daily(t->journal->store, t->cfg, t->report_due, now_wall, &doc);
+    json_t *ev = rc == ST_OK ? json_pack("{s:s, s:O}", "report", "daily", "date",
+                                         json_object_get(doc, "date"))
+                             : NULL;
+    if (rc == ST_OK) {
+        struct journal_change c = {
+            .topic = "reports/daily", .doc = doc, .retain = 1, .event_type = "report", .event = ev};
+        rc = ev ? journal_record(t->journal, &c) : ST_ERR_NOMEM;
+    }
+    json_decref(doc);
+    json_decref(ev);
+    if (rc) { /* not recorded: tried again in a second */
+        *again = 1000;
+        return rc;
+    }
+    log_msg(LOG_INFO, "workorder: morning report published");
+    t->report_due = report_next(t->cfg, now_wall);
+    return timers_arm_wall(t->timers, &t->report_timer, t->report_due);
 }
 
 int wo_restore(struct wo_table *t, struct store *s)
 {
-    return store_wo_each_open(s, wo_restore_row, t);
+    int rc = store_wo_each_open(s, wo_restore_row, t);
+    if (rc) return rc;
+    t->report_due = report_next(t->cfg, clock_wall_ms());
+    return timers_arm_wall(t->timers, &t->report_timer, t->report_due);
 }

@@ -33,9 +33,13 @@ struct workorder {
     struct sla_clock sla;
     int64_t next_review; /* wall ms of the next daily review; 0: none (resolved, planned) */
     enum review_kind review_kind; /* what that review does */
-    json_t *doc;                  /* owned; the published document */
-    struct timer timer;           /* its next deadline or review (wall clock) */
-    struct wo_table *table;       /* the table it belongs to */
+    int64_t changed_at;           /* wall ms of its last status change (its creation at first) */
+    int64_t progress_next;        /* wall ms of its next progress-report request while in hand; 0 */
+    int64_t follow_up_by;   /* a resolved repair's follow-up deadline until it is recorded; 0 */
+    int follow_up_missed;   /* the follow-up deadline passed (its event was recorded) */
+    json_t *doc;            /* owned; the published document */
+    struct timer timer;     /* its next deadline or review (wall clock) */
+    struct wo_table *table; /* the table it belongs to */
 };
 
 /* What raises an order. Strings are borrowed for the call. */
@@ -52,7 +56,13 @@ struct wo_table {
     struct timers *timers;    /* borrowed: each order's timer is armed there */
     struct workorder **v; /* open orders, each owned (its own allocation: its timer stays put) */
     size_t n, cap;
+    struct timer report_timer; /* the morning report (review.report_at), armed by wo_restore */
+    int64_t report_due;
 };
+
+/* An order in hand this long without a status change is asked for a progress report, and again
+ * every as long after (限时复命, DOMAIN.md section 5). */
+#define WO_PROGRESS_MS (24LL * 3600 * 1000)
 
 /* Initialises an empty table whose orders arm their deadlines in timers. */
 void wo_init(struct wo_table *t, const struct config *cfg, struct journal *j,
@@ -60,7 +70,8 @@ void wo_init(struct wo_table *t, const struct config *cfg, struct journal *j,
 /* Frees every order in memory (nothing is written). */
 void wo_cleanup(struct wo_table *t);
 
-/* Loads the open orders from the store (after a restart). Returns 0 or an st_err. */
+/* Loads the open orders from the store (after a restart) and arms the morning report for the
+ * next review.report_at (gateway/work/report.h). Returns 0 or an st_err. */
 int wo_restore(struct wo_table *t, struct store *s);
 
 /*
@@ -73,15 +84,43 @@ int wo_restore(struct wo_table *t, struct store *s);
 int wo_raise(struct wo_table *t, const struct wo_spec *spec, json_t *evidence, int64_t now_ms,
              struct workorder **out);
 
+/* A status update from upstream (P/cmd/workorder). Strings borrowed for the call. */
+struct wo_update {
+    const char *id, *status, *by, *note;
+    const char *outcome; /* status "followed_up": "satisfied" or "not_satisfied" */
+};
+
 /*
- * Applies a status update from upstream. Status moves forward only along
- * open -> accepted -> on_site -> resolved -> closed (steps may be skipped), or to cancelled from
- * any open status. The first person to accept owns the order (`owner`). A closed or cancelled
- * order is published once more and its retained copy cleared. Returns 0, ST_ERR_NOTFOUND,
- * ST_ERR_INVAL (unknown status) or ST_ERR_STATE (backwards); *why gets a static reason.
+ * Applies a status update (DOMAIN.md section 5), strictly:
+ *   open -> accepted -> on_site -> resolved -> closed, one step at a time, each stamping its
+ *   time (accepted_at, on_site_at, resolved_at, closed_at); cancelled from open, accepted or on
+ *   site, with a note; the first to accept owns the order (`owner`): another's accept is refused.
+ *   The same status again is harmless: ST_OK and nothing changes (*changed = 0), also for an
+ *   order already closed or cancelled (looked up in the store).
+ *   "followed_up" records the follow-up visit of a resolved repair, before or after it is closed
+ *   (followed_up_at, follow_up_outcome, follow_up_by); "not_satisfied" reopens the order (status
+ *   open, a new SLA clock from now, `reopened` counted).
+ * A resolved repair gets follow_up_by (sla.follow_up); a closed one whose follow-up is not yet
+ * recorded stays in the table (its store row open, its retained copy cleared) until it is. A
+ * closed or cancelled order is published once more and its retained copy cleared.
+ * Returns 0, ST_ERR_NOTFOUND, ST_ERR_INVAL (unknown status or outcome, no note to cancel) or
+ * ST_ERR_STATE (not allowed from the current status); *why gets a static reason.
+ * changed may be NULL.
  */
+int wo_update(struct wo_table *t, const struct wo_update *u, int64_t now_ms, const char **why,
+              int *changed);
+
+/* wo_update with id, status, by and note. */
 int wo_set_status(struct wo_table *t, const char *id, const char *status, const char *by,
                   const char *note, int64_t now_ms, const char **why);
+
+/*
+ * The alarm that raised an order has cleared (alarms.c calls it on a clear transition): the
+ * order in hand for SITE/ASSET/RULE (asset NULL: the site) gets condition_cleared_at and a
+ * `workorder` event (action condition_cleared), and stays open: someone still resolves it.
+ * Returns 0 (also when there is no such order) or an st_err.
+ */
+int wo_condition_cleared(struct wo_table *t, const char *asset, const char *rule, int64_t now_ms);
 
 /* Deadlines: each open order arms its own wall-clock timer for its next SLA deadline or daily
  * review; when it runs, the review is held and every deadline passed escalates the order. */

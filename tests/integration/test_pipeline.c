@@ -144,7 +144,10 @@ static void test_overtemp_raises_exactly_one_emergency_work_order(void **st)
     assert_true(strncmp(h_json_str(wo, "id"), "WO-itest-", 9) == 0);
     int64_t created = iso(wo, "created_at");
     assert_int_equal(iso(wo, "notify_by") - created, 1 * MIN);
-    assert_int_equal(iso(wo, "respond_by") - created, 15 * MIN);
+    /* after hours (22:30-07:00 site time, sla.after_hours) an emergency needs someone on site
+     * within 10 minutes */
+    int night = json_is_true(json_object_get(wo, "after_hours"));
+    assert_int_equal(iso(wo, "respond_by") - created, (night ? 10 : 15) * MIN);
     assert_int_equal(iso(wo, "resolve_by") - created, 24 * 60 * MIN);
     assert_true(json_integer_value(json_object_get(wo, "seq")) > 0);
     json_t *ev = json_object_get(wo, "evidence");

@@ -192,7 +192,10 @@ static void test_operators_need_their_roles(void **st)
     assert_non_null(strstr(err, "cancel role"));
     snprintf(cmd, sizeof(cmd), "{\"id\":\"%s\",\"status\":\"accepted\",\"by\":\"li.wei\"}", id);
     assert_true(send_cmd(&f, "workorder", cmd, err, sizeof(err)));
-    snprintf(cmd, sizeof(cmd), "{\"id\":\"%s\",\"status\":\"cancelled\",\"by\":\"wang.fang\"}", id);
+    snprintf(
+        cmd, sizeof(cmd),
+        "{\"id\":\"%s\",\"status\":\"cancelled\",\"by\":\"wang.fang\",\"note\":\"false alarm\"}",
+        id);
     assert_true(send_cmd(&f, "workorder", cmd, err, sizeof(err)));
     assert_int_equal(f.s->wos.n, 0);
     close_fx(&f);

@@ -152,10 +152,13 @@ static void test_a_daytime_order_unresolved_is_reported_to_the_general_manager(v
     assert_int_equal(timers_run(f->ts, clock_mono_ms(), clock_wall_ms()), ST_OK);
     assert_int_equal(json_integer_value(json_object_get(w->doc, "reviews")), 2);
     /* Resolved: no more reviews. */
+    assert_int_equal(wo_set_status(&f->t, w->id, "on_site", "alice", NULL, clock_wall_ms(), &why),
+                     ST_OK);
     assert_int_equal(wo_set_status(&f->t, w->id, "resolved", "alice", NULL, clock_wall_ms(), &why),
                      ST_OK);
     assert_null(json_object_get(w->doc, "next_review_at"));
-    assert_int_equal(next_due(f), 0); /* nor a wake for one */
+    /* nor a wake for one: the next is its follow-up visit's deadline, 3 days on */
+    assert_int_equal(next_due(f), clock_wall_ms() + 3 * 24 * HOUR);
     clock_set_fake(at("2026-11-25T00:30:00.000Z"));
     assert_int_equal(timers_run(f->ts, clock_mono_ms(), clock_wall_ms()), ST_OK);
     assert_int_equal(json_integer_value(json_object_get(w->doc, "reviews")), 2);

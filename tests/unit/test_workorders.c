@@ -201,14 +201,19 @@ static void test_status_moves_forward_only_and_first_acceptor_owns(void **state)
                      ST_ERR_INVAL);
     assert_int_equal(wo_set_status(&f->t, "WO-nope", "closed", "bob", NULL, clock_wall_ms(), &why),
                      ST_ERR_NOTFOUND);
+    assert_int_equal(wo_set_status(&f->t, id, "on_site", "bob", NULL, clock_wall_ms(), &why),
+                     ST_OK);
     assert_int_equal(
         wo_set_status(&f->t, id, "resolved", "bob", "replaced fan", clock_wall_ms(), &why), ST_OK);
     assert_string_equal(json_string_value(json_object_get(w->doc, "owner")), "alice");
-    assert_non_null(json_object_get(w->doc, "follow_up_due"));
+    assert_non_null(json_object_get(w->doc, "follow_up_by"));
     assert_int_equal(wo_set_status(&f->t, id, "cancelled", "bob", NULL, clock_wall_ms(), &why),
                      ST_ERR_STATE);
     assert_int_equal(wo_set_status(&f->t, id, "closed", "carol", NULL, clock_wall_ms(), &why),
                      ST_OK);
+    assert_int_equal(f->t.n, 1); /* closed, its follow-up still to come */
+    struct wo_update fu = {id, "followed_up", "dora", NULL, "satisfied"};
+    assert_int_equal(wo_update(&f->t, &fu, clock_wall_ms(), &why, NULL), ST_OK);
     assert_int_equal(f->t.n, 0);
     /* Closed: a new raise opens a new order. */
     assert_int_equal(wo_raise(&f->t, &overtemp, NULL, clock_wall_ms(), &w), ST_OK);
@@ -216,7 +221,8 @@ static void test_status_moves_forward_only_and_first_acceptor_owns(void **state)
     assert_int_equal(store_commit(f->store), ST_OK);
     int n[2] = {0, 0};
     assert_int_equal(store_outbox_pending(f->store, 0, 100, count_rows, n), 0);
-    assert_int_equal(n[1], 1); /* the retained copy of the closed order is cleared */
+    assert_int_equal(n[1], 2); /* the retained copy of the closed order is cleared (at the close
+                                * and again with its follow-up) */
 }
 
 static void test_a_fault_back_after_resolution_opens_a_new_order(void **state)
@@ -235,6 +241,8 @@ static void test_a_fault_back_after_resolution_opens_a_new_order(void **state)
     assert_int_equal(f->t.n, 1);
     /* Resolved, then the fault comes back: a new order with a fresh clock, the old one waits for
      * its follow-up and close. */
+    assert_int_equal(wo_set_status(&f->t, first, "on_site", "alice", NULL, clock_wall_ms(), &why),
+                     ST_OK);
     assert_int_equal(wo_set_status(&f->t, first, "resolved", "alice", NULL, clock_wall_ms(), &why),
                      ST_OK);
     clock_advance(HOUR);
