@@ -40,6 +40,10 @@ static const char usage[] =
     "  in-service -c FILE ALARM_ID [--by NAME] [--key FILE]   back in service\n"
     "  rules test -c FILE --replay DATA.csv   the rules over recorded samples: what would fire\n"
     "  report alarms -c FILE --month YYYY-MM [--json]   the alarm system's monthly figures\n"
+    "  report daily -c FILE [--date YYYY-MM-DD] [--json]   the morning report of the review\n"
+    "  report -c FILE --month YYYY-MM [--json|--csv]   the monthly work-order KPIs\n"
+    "  workorder accept|on-site|resolve|close|cancel|follow-up -c FILE ID --by NAME\n"
+    "         [--note TEXT] [--outcome satisfied|not_satisfied]   move a work order on\n"
     "  config-reference                print every configuration setting (Markdown)\n"
     "\n"
     "options:\n"
@@ -215,8 +219,8 @@ int main(int argc, char **argv)
         return fflush(stdout) == 0 ? 0 : 2;
     }
     static const char *const commands[] = {
-        "run",   "check",          "status",     "watch", "ack",    "shelve", "unshelve",
-        "reset", "out-of-service", "in-service", "rules", "report", NULL};
+        "run",   "check",          "status",     "watch", "ack",    "shelve",    "unshelve",
+        "reset", "out-of-service", "in-service", "rules", "report", "workorder", NULL};
     int known = 0;
     for (int i = 0; commands[i]; i++)
         known |= strcmp(o.command, commands[i]) == 0;
@@ -264,13 +268,14 @@ int main(int argc, char **argv)
             code = 1;
         }
     } else if (strcmp(o.command, "report") == 0) {
-        if (o.npos >= 1 && strcmp(o.pos[0], "alarms") == 0) {
+        if (o.npos >= 1 && strcmp(o.pos[0], "alarms") == 0)
             code = cli_report_alarms(cfg, &o, stdout);
-        } else {
-            fprintf(stderr, "steward: usage: steward report alarms -c FILE --month YYYY-MM "
-                            "[--json]\n");
-            code = 1;
-        }
+        else /* daily, or the monthly KPIs with --month */
+            code = cli_report_work(cfg, &o, stdout);
+    } else if (strcmp(o.command, "workorder") == 0) {
+        mosquitto_lib_init();
+        code = cli_workorder(cfg, &o);
+        mosquitto_lib_cleanup();
     } else if (strcmp(o.command, "watch") == 0) {
         mosquitto_lib_init();
         code = watch_run(cfg, o.seconds, stdout);
