@@ -30,6 +30,12 @@ static int rate_slot(void *ctx, int point, int64_t window)
     return (int)c->n_rates++;
 }
 
+static const char *point_unit(void *ctx, int point)
+{
+    const struct config *c = ctx;
+    return c->points[point].unit;
+}
+
 /* Compiles one expression; an error points at FILE:LINE:COLUMN (the column in the expression)
  * and shows the expression with a caret under the fault. clear_form with a deadband: the clear of
  * a rule without `clear` (see expr_options). */
@@ -38,8 +44,10 @@ static void compile_expr(struct reader *r, const config_setting_t *g, struct con
                          int clear_form, double deadband)
 {
     char err[256];
-    struct expr_options o = {
-        .clear_form = clear_form, .deadband = deadband, .rate_slot = rate_slot};
+    struct expr_options o = {.clear_form = clear_form,
+                             .deadband = deadband,
+                             .rate_slot = rate_slot,
+                             .point_unit = point_unit};
     if (expr_compile_opts(src, resolve_point, c, &o, out, err, sizeof(err)) == ST_OK) return;
     int col = o.error_col > 0 ? o.error_col : 1;
     int shown = (int)strlen(src) > 200 ? 200 : (int)strlen(src);

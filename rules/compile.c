@@ -4,11 +4,26 @@
 #include "rules/expr.h"
 #include "rules/lex.h"
 #include "rules/program.h"
+#include "rules/units.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* What the operand just parsed is, for units: a number written with a unit (converted when it
+ * meets a quantity), a quantity in a point's unit (a point, or a sum, min, max... of points of
+ * one unit), or anything else. */
+enum tag_kind { TAG_NONE, TAG_LIT, TAG_QTY };
+struct tag {
+    enum tag_kind kind;
+    const struct unit *u; /* TAG_LIT: its unit */
+    size_t code;          /* TAG_LIT: the index of its OP_CONST */
+    int col;              /* TAG_LIT: its column */
+    const char *qty_unit; /* TAG_QTY: the unit as configured, or NULL when the point has none */
+    const char *qty_name; /* TAG_QTY: the point's name, for messages */
+    int qty_len;
+};
 
 struct compiler {
     struct lexer lx;
@@ -25,6 +40,8 @@ struct compiler {
     double deadband; /* compiling a clear form: each comparison's limit moved by this */
     int shifted;     /* 1 while compiling that form */
     int (*rate_slot)(void *ctx, int point, int64_t window_ms);
+    const char *(*point_unit)(void *ctx, int point);
+    struct tag tag; /* of the operand just parsed */
 };
 
 /* "5m", "30s", "1h", "500ms" in a rate() window (rules/ has its own: the configuration's parser
@@ -131,6 +148,58 @@ static int point_ref(struct compiler *c, const struct token *t)
     return id;
 }
 
+/* A number written with a unit met a quantity: converts the constant into the quantity's unit
+ * (`0.4kV` against a point in V is 400), or fails when they do not fit. */
+static void unit_bind(struct compiler *c, const struct tag *lit, const struct tag *qty)
+{
+    if (c->failed) return;
+    const char *pu = qty->qty_unit;
+    const struct unit *u = pu ? unit_find(pu, strlen(pu)) : NULL;
+    c->fail_col = lit->col;
+    if (!pu) {
+        fail(c, "'%s' has a unit but %.*s has none (column %d): write the number without it",
+             lit->u->text, qty->qty_len, qty->qty_name, lit->col);
+        return;
+    }
+    if (!u) { /* a unit the table does not know ("m3/h"): only the very same text fits */
+        if (strcmp(pu, lit->u->text) == 0) {
+            c->fail_col = 0;
+            return;
+        }
+        fail(c, "'%s' does not fit %.*s, which is in %s (column %d)", lit->u->text, qty->qty_len,
+             qty->qty_name, pu, lit->col);
+        return;
+    }
+    if (strcmp(u->base, lit->u->base) != 0) {
+        fail(c, "'%s' does not fit %.*s, which is in %s (column %d)", lit->u->text, qty->qty_len,
+             qty->qty_name, pu, lit->col);
+        return;
+    }
+    c->fail_col = 0;
+    c->e->code[lit->code].k *= lit->u->scale / u->scale;
+}
+
+/* A number with a unit where no quantity gives it a meaning (`0.4kV + 1`, `20% * 2`). */
+static void unit_refuse(struct compiler *c, const struct tag *t)
+{
+    if (c->failed || t->kind != TAG_LIT) return;
+    c->fail_col = t->col;
+    fail(c,
+         "a number with a unit ('%s' at column %d) must be compared with a point or added to one",
+         t->u->text, t->col);
+}
+
+/* Two configured units are the same: the same text, or the same unit of the table ("°C", "C"). */
+static int same_unit(const char *a, const char *b)
+{
+    if (!a || !b) return a == b;
+    const struct unit *ua = unit_find(a, strlen(a)), *ub = unit_find(b, strlen(b));
+    return strcmp(a, b) == 0 ||
+           (ua && ub && strcmp(ua->base, ub->base) == 0 && ua->scale == ub->scale);
+}
+
+static const struct tag no_tag = {TAG_NONE, NULL, 0, 0, NULL, NULL, 0};
+
 static void expect(struct compiler *c, enum tok_kind k, const char *what)
 {
     if (c->failed) return;
@@ -142,7 +211,7 @@ static void expect(struct compiler *c, enum tok_kind k, const char *what)
 }
 
 /* Parses a parenthesised argument list after a function name; returns the count. */
-static int parse_args(struct compiler *c)
+static int parse_args(struct compiler *c, struct tag *tags, int max)
 {
     int n = 0;
     expect(c, T_LPAREN, "expected '('");
@@ -153,6 +222,7 @@ static int parse_args(struct compiler *c)
     }
     for (;;) {
         parse_or(c);
+        if (n < max) tags[n] = c->tag;
         n++;
         if (c->failed) return n;
         if (c->tok.kind == T_COMMA) {
@@ -208,6 +278,7 @@ static void parse_call(struct compiler *c, const struct token *name)
         }
         c->e->uses_time = 1; /* a rate moves as its window slides */
         emit(c, OP_RATE, slot, 0, +1);
+        c->tag = no_tag; /* per minute: not in the point's unit */
         return;
     }
     if (name->len == 5 && strncmp(name->start, "stale", 5) == 0) {
@@ -221,6 +292,7 @@ static void parse_call(struct compiler *c, const struct token *name)
         advance(c);
         expect(c, T_RPAREN, "expected ')'");
         emit(c, OP_STALE, id, 0, +1);
+        c->tag = no_tag;
         return;
     }
     const struct fn *f = NULL;
@@ -231,7 +303,8 @@ static void parse_call(struct compiler *c, const struct token *name)
         fail(c, "unknown function '%.*s' at column %d", (int)name->len, name->start, col);
         return;
     }
-    int n = parse_args(c);
+    struct tag tags[EXPR_MAX_ARGS];
+    int n = parse_args(c, tags, EXPR_MAX_ARGS);
     if (c->failed) return;
     if (n < f->min || n > f->max) {
         if (f->min == f->max)
@@ -242,6 +315,29 @@ static void parse_call(struct compiler *c, const struct token *name)
                  col);
         return;
     }
+    /* Units: between(x, 60C, 80C) converts its limits to x's unit; abs, min, max and avg of
+     * quantities of one unit are a quantity of that unit. */
+    struct tag result = no_tag;
+    if (f->op == OP_BETWEEN) {
+        if (tags[0].kind == TAG_QTY) {
+            for (int i = 1; i < 3; i++)
+                if (tags[i].kind == TAG_LIT) {
+                    unit_bind(c, &tags[i], &tags[0]);
+                    tags[i].kind = TAG_NONE; /* converted */
+                }
+        }
+        for (int i = 0; i < 3; i++)
+            unit_refuse(c, &tags[i]);
+    } else {
+        int same = n > 0;
+        for (int i = 0; i < n && i < EXPR_MAX_ARGS; i++) {
+            unit_refuse(c, &tags[i]);
+            same = same && tags[i].kind == TAG_QTY && same_unit(tags[i].qty_unit, tags[0].qty_unit);
+        }
+        if (same) result = tags[0];
+    }
+    if (c->failed) return;
+    c->tag = result;
     switch (f->op) {
     case OP_HOUR:
     case OP_WEEKDAY:
@@ -259,14 +355,22 @@ static void parse_primary(struct compiler *c)
     if (c->failed) return;
     struct token t = c->tok;
     switch (t.kind) {
-    case T_NUM:
+    case T_NUM: {
         advance(c);
+        char *end;
+        (void)strtod(t.start, &end); /* the unit is what the lexer took after the number */
+        size_t ulen = (size_t)(t.start + t.len - end);
+        const struct unit *u = ulen ? unit_find(end, ulen) : NULL;
+        c->tag = no_tag;
+        if (u) c->tag = (struct tag){TAG_LIT, u, c->e->n_code, t.col, NULL, NULL, 0};
         emit(c, OP_CONST, 0, t.num, +1);
         return;
+    }
     case T_TRUE:
     case T_FALSE:
         advance(c);
         emit(c, OP_CONST, 0, t.kind == T_TRUE, +1);
+        c->tag = no_tag;
         return;
     case T_LPAREN:
         if (++c->nesting > EXPR_MAX_DEPTH) {
@@ -285,6 +389,8 @@ static void parse_primary(struct compiler *c)
         } else {
             int id = point_ref(c, &t);
             emit(c, OP_POINT, id, 0, +1);
+            const char *unit = id >= 0 && c->point_unit ? c->point_unit(c->ctx, id) : NULL;
+            c->tag = (struct tag){TAG_QTY, NULL, 0, 0, unit, t.start, (int)t.len};
         }
         return;
     default: fail_here(c, "expected a number, a point or '('");
@@ -304,6 +410,10 @@ static void parse_unary(struct compiler *c)
         parse_unary(c);
         c->nesting--;
         emit(c, k == T_NOT ? OP_NOT : OP_NEG, 0, 0, 0);
+        if (k == T_NOT) { /* a negated number keeps its unit (-5C); a negated truth has none */
+            unit_refuse(c, &c->tag);
+            c->tag = no_tag;
+        }
         return;
     }
     parse_primary(c);
@@ -315,6 +425,28 @@ struct binop {
     enum opcode op;
 };
 
+/* The units of `lhs OP rhs`: a number with a unit is converted to the unit of the quantity it
+ * is compared with, added to or subtracted from; a sum or difference with a quantity is a quantity
+ * of its unit; a product, a quotient, a comparison or a logical operation is not in a unit. */
+static struct tag units_of(struct compiler *c, enum opcode op, const struct tag *lhs,
+                           const struct tag *rhs)
+{
+    int additive = op == OP_ADD || op == OP_SUB;
+    int compare =
+        op == OP_LT || op == OP_LE || op == OP_GT || op == OP_GE || op == OP_EQ || op == OP_NE;
+    if (additive || compare) {
+        if (lhs->kind == TAG_LIT && rhs->kind == TAG_QTY) unit_bind(c, lhs, rhs);
+        if (rhs->kind == TAG_LIT && lhs->kind == TAG_QTY) unit_bind(c, rhs, lhs);
+        if (lhs->kind == TAG_LIT && rhs->kind != TAG_QTY) unit_refuse(c, lhs);
+        if (rhs->kind == TAG_LIT && lhs->kind != TAG_QTY) unit_refuse(c, rhs);
+        if (additive) return lhs->kind == TAG_QTY ? *lhs : rhs->kind == TAG_QTY ? *rhs : no_tag;
+        return no_tag;
+    }
+    unit_refuse(c, lhs);
+    unit_refuse(c, rhs);
+    return no_tag;
+}
+
 static void parse_level(struct compiler *c, void (*next)(struct compiler *),
                         const struct binop *ops, size_t n_ops)
 {
@@ -324,8 +456,10 @@ static void parse_level(struct compiler *c, void (*next)(struct compiler *),
         for (size_t i = 0; i < n_ops; i++)
             if (c->tok.kind == ops[i].tok) found = &ops[i];
         if (!found) return;
+        struct tag lhs = c->tag;
         advance(c);
         next(c);
+        c->tag = units_of(c, found->op, &lhs, &c->tag);
         /* The clear form of a rule with a deadband: the comparison's right side moved so that
          * the condition must be false by the margin (x > k holds on until x <= k - d). */
         if (c->shifted && (found->op == OP_GT || found->op == OP_GE)) {
@@ -402,7 +536,8 @@ int expr_compile_opts(const char *src, expr_resolve_fn resolve, void *ctx, struc
                          .errlen = errlen,
                          .deadband = opt->deadband,
                          .shifted = opt->clear_form,
-                         .rate_slot = opt->rate_slot};
+                         .rate_slot = opt->rate_slot,
+                         .point_unit = opt->point_unit};
     c.e = calloc(1, sizeof(*c.e));
     if (!c.e) return ST_ERR_NOMEM;
     lex_init(&c.lx, src);
@@ -410,6 +545,7 @@ int expr_compile_opts(const char *src, expr_resolve_fn resolve, void *ctx, struc
     if (!c.failed && c.tok.kind == T_END) fail(&c, "empty expression");
     parse_or(&c);
     if (!c.failed && c.tok.kind != T_END) fail_here(&c, "unexpected text");
+    unit_refuse(&c, &c.tag);                        /* "130C" alone means nothing */
     if (opt->clear_form) emit(&c, OP_NOT, 0, 0, 0); /* clears when the moved condition is false */
     if (!c.failed && c.e->max_stack > EXPR_STACK_MAX) fail(&c, "expression too complex");
     opt->error_col = c.failed ? c.fail_col : 0;

@@ -1,9 +1,10 @@
 /*
  * expr.h - rule expressions: compiled once, evaluated many times.
  *
- * Syntax (DESIGN.md section 5): numbers (optionally with a unit as written on the point, e.g.
- * `130C`, `180V`, `20%`: the unit is read and the number taken as it is), true/false, point
- * references (`tx1.temp_a`, `smoke_b2`),
+ * Syntax (DESIGN.md section 5): numbers, optionally with a unit (`130C`, `0.4kV`, `20%`; see
+ * units.h) where they meet a point: compared with it, added to it, or as between()'s limits; the
+ * number is converted to the point's unit, and a unit that does not fit it is an error; true/false,
+ * point references (`tx1.temp_a`, `smoke_b2`),
  * + - * /, unary -, comparisons < <= > >= == !=, && || !, parentheses, and the functions
  * abs(x) min(x, ...) max(x, ...) avg(x, ...) between(x, lo, hi) hour() weekday() stale(point)
  * rate(point, "5m") (the point's change per minute over the window; unknown until the window
@@ -44,6 +45,9 @@ struct expr_options {
     /* in: rate(point, "5m") takes a slot of the caller's (one per point and window; the
      * evaluation reads expr_env.rate[slot]); NULL: rate() is refused */
     int (*rate_slot)(void *ctx, int point, int64_t window_ms);
+    /* in: a point's unit as configured ("V", "°C"), or NULL when it has none; NULL callback: no
+     * point has a unit, so a number with a unit compared with a point is refused */
+    const char *(*point_unit)(void *ctx, int point);
     int error_col; /* out: the 1-based column of the fault in src, on error */
 };
 int expr_compile_opts(const char *src, expr_resolve_fn resolve, void *ctx, struct expr_options *opt,

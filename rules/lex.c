@@ -1,5 +1,6 @@
 /* lex.c - see lex.h. */
 #include "rules/lex.h"
+#include "rules/units.h"
 
 #include <ctype.h>
 #include <stdlib.h>
@@ -22,45 +23,6 @@ static int ident_char(int c)
     return ident_start(c) || (c >= '0' && c <= '9');
 }
 
-/* The length of an engineering unit written right after a number, or 0: the units of meters,
- * transformer controllers and sensors (longest first, so kWh is not read as kW + h). */
-static size_t unit_len(const char *p)
-{
-    static const char *const units[] = {"kWh",
-                                        "MWh",
-                                        "kvar",
-                                        "kVA",
-                                        "kPa",
-                                        "MPa",
-                                        "ppm",
-                                        "\xc2\xb0"
-                                        "C",
-                                        "kV",
-                                        "kA",
-                                        "kW",
-                                        "MW",
-                                        "Wh",
-                                        "VA",
-                                        "Hz",
-                                        "var",
-                                        "bar",
-                                        "lx",
-                                        "V",
-                                        "A",
-                                        "W",
-                                        "C",
-                                        "F",
-                                        "K",
-                                        "%",
-                                        "Pa"};
-    for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-        size_t n = strlen(units[i]);
-        /* only a whole unit: `12Va` is not 12 V followed by a */
-        if (strncmp(p, units[i], n) == 0 && !ident_char((unsigned char)p[n])) return n;
-    }
-    return 0;
-}
-
 struct token lex_next(struct lexer *lx)
 {
     while (isspace((unsigned char)*lx->p))
@@ -73,7 +35,7 @@ struct token lex_next(struct lexer *lx)
     if (isdigit((unsigned char)c) || (c == '.' && isdigit((unsigned char)p[1]))) {
         char *end;
         t.num = strtod(p, &end);
-        end += unit_len(end); /* `130C`, `0.4kV`: the unit reads naturally and changes nothing */
+        end += unit_len(end); /* `130C`, `0.4kV`: the compiler converts it (units.h) */
         if (ident_start((unsigned char)*end) || *end == '.') {
             t.kind = T_ERROR;
             lx->error = "malformed number";

@@ -444,9 +444,53 @@ static void test_an_expression_error_shows_a_caret_under_the_fault(void **st)
     config_diag_free(&d);
 }
 
+/* A number with a unit in a rule: converted to the point's unit as configured, refused at its
+ * column when the unit does not fit. */
+static void test_a_unit_in_a_rule_must_fit_the_point(void **st)
+{
+    (void)st;
+    static const char head[] =
+        "site = { id = \"t\"; };\n"
+        "modbus = {\n"
+        "  buses = ( { id = \"b\"; type = \"tcp\"; port = 1502; } );\n"
+        "  profiles = ( { id = \"p\"; points = (\n"
+        "    { name = \"t\"; table = \"holding\"; address = 0; type = \"i16\"; unit = \"C\"; } "
+        "); } );\n"
+        "  devices = ( { id = \"d\"; bus = \"b\"; unit = 1; profile = \"p\"; } );\n"
+        "};\n";
+    char text[1024];
+    struct config *c = NULL;
+    struct config_diag d = {0};
+    snprintf(text, sizeof(text),
+             "%srules = ( { id = \"r\"; when = \"d.t > 130C && d.t < 0.5kV\";\n"
+             "  priority = \"urgent\"; category = \"c\"; title = \"t\"; } );\n",
+             head);
+    assert_int_equal(load(text, &c, &d), ST_ERR_CONFIG);
+    char want[160];
+    snprintf(want, sizeof(want), "%s:8:21: rule 'r': when: 'kV' does not fit d.t, which is in C",
+             path);
+    int found = 0;
+    for (size_t i = 0; i < d.n; i++)
+        found |= strstr(d.msgs[i], want) != NULL;
+    for (size_t i = 0; !found && i < d.n; i++)
+        fprintf(stderr, "got: %s\n", d.msgs[i]);
+    assert_true(found);
+    config_diag_free(&d);
+
+    memset(&d, 0, sizeof(d));
+    snprintf(text, sizeof(text),
+             "%srules = ( { id = \"r\"; when = \"d.t > 130C\";\n"
+             "  priority = \"urgent\"; category = \"c\"; title = \"t\"; } );\n",
+             head);
+    assert_int_equal(load(text, &c, &d), ST_OK);
+    config_free(c);
+    config_diag_free(&d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_a_unit_in_a_rule_must_fit_the_point),
         cmocka_unit_test(test_shipped_examples_load),
         cmocka_unit_test(test_design_example_catalog_and_defaults),
         cmocka_unit_test(test_defaults_fill_what_is_not_written),

@@ -178,16 +178,89 @@ static void test_points_are_listed_once_in_order_of_appearance(void **st)
     expr_free(e);
 }
 
-/* Numbers may carry the unit a point is written in; the unit changes nothing. */
-static void test_numbers_may_carry_their_unit(void **st)
+/* The units of the five points: C for the windings, none for the power factor and the door. */
+static const char *unit_of(void *ctx, int point)
+{
+    (void)ctx;
+    static const char *const units[] = {"\xc2\xb0"
+                                        "C",
+                                        "C", "kV", NULL, NULL};
+    return units[point];
+}
+
+/* Compiles with the units above: 0 and the program's value in *v, or -1 and the error in err. */
+static int with_units(const char *src, double *v, char *err, size_t errlen)
+{
+    struct expr_options o = {.point_unit = unit_of};
+    struct expr *e = NULL;
+    if (expr_compile_opts(src, resolve, NULL, &o, &e, err, errlen) != ST_OK) return -1;
+    struct expr_env en = env(0);
+    int rc = expr_value(e, &en, v);
+    expr_free(e);
+    return rc;
+}
+
+/* A number may carry its unit where it meets a point; it is converted into the point's unit, and
+ * a unit that does not fit the point is an error at its column. */
+static void test_numbers_with_units_are_converted_to_the_points_unit(void **st)
 {
     (void)st;
-    assert_true(value_of("130C", 0) == 130);
-    assert_true(value_of("0.4kV + 1", 0) == 1.4);
-    assert_true(value_of("20% * 2", 0) == 40);
-    assert_true(value_of("tx1.temp_a > 119C", 0) == 1);
+    double v = -1;
+    char err[160];
+    /* tx1.temp_a is 120 in °C, tx1.temp_b 118 in C, tx1.temp_c 117.5 in kV (a stand-in) */
+    assert_int_equal(with_units("tx1.temp_a > 119C", &v, err, sizeof(err)), 0);
+    assert_true(v == 1);
+    assert_int_equal(with_units("tx1.temp_a > 121\xc2\xb0"
+                                "C",
+                                &v, err, sizeof(err)),
+                     0);
+    assert_true(v == 0);
+    /* 117.5 kV against 117000V: converted to 117 kV, so it is above */
+    assert_int_equal(with_units("tx1.temp_c > 117000V", &v, err, sizeof(err)), 0);
+    assert_true(v == 1);
+    assert_int_equal(with_units("tx1.temp_c < 118kV", &v, err, sizeof(err)), 0);
+    assert_true(v == 1);
+    /* a sum of quantities keeps the unit, and so do min/max/avg of one unit and between's limits */
+    assert_int_equal(with_units("tx1.temp_a - 2C > 117C", &v, err, sizeof(err)), 0);
+    assert_true(v == 1);
+    assert_int_equal(with_units("max(tx1.temp_a, tx1.temp_b) >= 120C", &v, err, sizeof(err)), 0);
+    assert_true(v == 1);
+    assert_int_equal(with_units("between(tx1.temp_c, 117000V, 0.118MW)", &v, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "'MW' does not fit tx1.temp_c, which is in kV"));
+    assert_int_equal(with_units("between(tx1.temp_c, 117000V, 118kV)", &v, err, sizeof(err)), 0);
+    assert_true(v == 1);
+    assert_int_equal(with_units("-5C < tx1.temp_a", &v, err, sizeof(err)), 0);
+    assert_true(v == 1);
+
+    /* units that do not fit, or that mean nothing where they stand */
+    struct {
+        const char *src, *msg;
+        int col;
+    } bad[] = {
+        {"tx1.temp_a > 50%",
+         "'%' does not fit tx1.temp_a, which is in \xc2\xb0"
+         "C",
+         14},
+        {"main_meter.pf_total < 90%", "'%' has a unit but main_meter.pf_total has none", 23},
+        {"130C", "a number with a unit ('C' at column 1) must be compared", 1},
+        {"0.4kV + 1 > 0", "a number with a unit ('kV' at column 1)", 1},
+        {"tx1.temp_a * 2 > 20C", "a number with a unit ('C' at column 18)", 18},
+        {"abs(20C) > 1", "a number with a unit ('C' at column 5)", 5},
+        {"tx1.temp_c > 117F", "'F' does not fit tx1.temp_c, which is in kV", 14},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        struct expr_options o = {.point_unit = unit_of};
+        struct expr *e = NULL;
+        assert_int_equal(expr_compile_opts(bad[i].src, resolve, NULL, &o, &e, err, sizeof(err)),
+                         ST_ERR_INVAL);
+        if (!strstr(err, bad[i].msg))
+            fail_msg("'%s': expected '%s', got '%s'", bad[i].src, bad[i].msg, err);
+        assert_int_equal(o.error_col, bad[i].col);
+    }
+    /* without unit information every number with a unit is refused against a point */
     struct expr *e = NULL;
-    char err[128];
+    assert_int_equal(expr_compile("tx1.temp_a > 119C", resolve, NULL, &e, err, sizeof(err)),
+                     ST_ERR_INVAL);
     assert_int_equal(expr_compile("12Va > 1", resolve, NULL, &e, err, sizeof(err)), ST_ERR_INVAL);
     assert_non_null(strstr(err, "malformed number"));
 }
@@ -235,7 +308,7 @@ int main(void)
         cmocka_unit_test_setup(test_division_by_zero_is_unknown, reset),
         cmocka_unit_test_setup(test_errors_name_the_token_and_column, reset),
         cmocka_unit_test_setup(test_points_are_listed_once_in_order_of_appearance, reset),
-        cmocka_unit_test_setup(test_numbers_may_carry_their_unit, reset),
+        cmocka_unit_test_setup(test_numbers_with_units_are_converted_to_the_points_unit, reset),
         cmocka_unit_test_setup(test_a_deadband_moves_the_clear_limit, reset),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
