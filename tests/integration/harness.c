@@ -279,9 +279,14 @@ pid_t h_broker_start(struct h_env *e)
     const char *conf = h_path(e, "mosquitto.conf");
     FILE *f = fopen(conf, "w");
     if (!f) return -1;
-    fprintf(
-        f, "listener %d 127.0.0.1\nallow_anonymous true\npersistence false\nset_tcp_nodelay true\n",
-        e->mqtt_port);
+    /* max_queued_messages 0: no limit on what the broker queues for a slow subscriber. With the
+     * default 1000 a test's subscriber that falls behind on a shared machine loses messages in
+     * the broker (logged "Outgoing messages are being dropped"), which is not what a test
+     * measures; a site's broker is set to a large limit for the same reason (README). */
+    fprintf(f,
+            "listener %d 127.0.0.1\nallow_anonymous true\npersistence false\nset_tcp_nodelay true\n"
+            "max_queued_messages 0\n",
+            e->mqtt_port);
     fclose(f);
     const char *argv[] = {"mosquitto", "-c", conf, NULL};
     e->broker = h_spawn(argv, h_path(e, "mosquitto.log"));
