@@ -39,7 +39,7 @@ enum step_action {
     STEP_EXCEPTION,
     STEP_SLOW,
     STEP_WRONG_UNIT,
-    STEP_DROP,
+    STEP_DROP, /* the last: tests/fuzz/fuzz_scenario.c checks the range */
 };
 
 #define SCENARIO_SLOW_MS 1000 /* how late `slow` answers when no duration is given */

@@ -29,15 +29,17 @@ char *fuzz_strndup(const uint8_t *data, size_t size)
     return s;
 }
 
-void fuzz_check_plan(const struct cfg_profile *p, int max_gap)
+void fuzz_check_plan(const struct cfg_profile *p, const struct plan_limits *lim)
 {
     struct plan pl;
-    FUZZ_CHECK(plan_build(p, max_gap, &pl) == ST_OK, "plan_build failed");
+    FUZZ_CHECK(plan_build(p, lim, &pl) == ST_OK, "plan_build failed");
     FUZZ_CHECK(pl.n <= p->n_points, "%zu blocks for %zu points", pl.n, p->n_points);
     for (size_t i = 0; i < pl.n; i++) {
         const struct plan_block *b = &pl.blocks[i];
-        FUZZ_CHECK(b->count >= 1 && b->count <= PLAN_MAX_REGS, "block %zu: %d registers", i,
-                   b->count);
+        int bits = b->table == TABLE_COIL || b->table == TABLE_DISCRETE;
+        int max = bits ? lim->max_bits : lim->max_registers;
+        FUZZ_CHECK(b->count >= 1 && b->count <= max, "block %zu: %d %s, limit %d", i, b->count,
+                   bits ? "bits" : "registers", max);
         FUZZ_CHECK(b->start >= 0 && b->start + b->count <= 65536,
                    "block %zu: registers %d..%d outside the address space", i, b->start,
                    b->start + b->count - 1);

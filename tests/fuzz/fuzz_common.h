@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "adapters/modbus/plan.h"
 #include "config/config.h"
 
 /* libFuzzer's entry points, declared here because its headers are C++. */
@@ -26,10 +27,10 @@ void fuzz_broken(const char *fmt, ...) __attribute__((format(printf, 1, 2), nore
 /* A copy of size bytes of data with a NUL after them; caller frees. Aborts when out of memory. */
 char *fuzz_strndup(const uint8_t *data, size_t size);
 
-/* Builds the plan of profile p with max_gap and checks it: every point inside its block, at its
- * own address, in its own table; every block at most PLAN_MAX_REGS registers and inside the
- * 65536-register address space. Aborts on a broken invariant. */
-void fuzz_check_plan(const struct cfg_profile *p, int max_gap);
+/* Builds the plan of profile p within lim and checks it: every point inside its block, at its
+ * own address, in its own table; every block at most lim's registers (bits for coils and discrete
+ * inputs) and inside the 65536-register address space. Aborts on a broken invariant. */
+void fuzz_check_plan(const struct cfg_profile *p, const struct plan_limits *lim);
 
 /*
  * For targets that run with libFuzzer's -detect_leaks=0 (run.sh says which, and why): every

@@ -79,7 +79,8 @@ static void check_loaded(const struct config *c)
                        k, d->order);
             FUZZ_CHECK(d->scale != 0, "profile %zu point %zu: scale 0", i, k);
         }
-        fuzz_check_plan(p, PLAN_MAX_GAP);
+        struct plan_limits lim = plan_limits_for(NULL, p);
+        fuzz_check_plan(p, &lim);
     }
     for (size_t i = 0; i < c->n_sensors; i++) {
         const struct cfg_sensor *s = &c->sensors_in[i];

@@ -6,7 +6,7 @@
  *   byte 0      type (mod 5); byte 1: byte order (mod 5: the four orders, or "" for the default);
  *   bytes 2-9   scale, 10-17 offset, 18-25 a value (IEEE-754 doubles, little-endian);
  *   bytes 26-29 two registers;
- *   byte 30     the plan's gap (0..2*PLAN_MAX_GAP); then 3 bytes per point of a profile
+ *   byte 30     the plan's gap (0..2*PLAN_DEFAULT_GAP); then 3 bytes per point of a profile
  *               (table, type, address, up to MAX_PROFILE points).
  * A scale must be finite and non-zero and an offset finite, as the configuration requires.
  * Checked: registers decode to a finite value or are refused; an integer reading (or an f32 one
@@ -141,10 +141,13 @@ static void check_plan(const uint8_t *p, size_t size, int max_gap)
         pts[i].address =
             a > 65536 - reg_type_width(pts[i].type) ? 65536 - reg_type_width(pts[i].type) : a;
         pts[i].scale = 1;
+        pts[i].bit = -1;
+        pts[i].decimals = -1;
         memcpy(pts[i].order, "ABCD", 5);
     }
     struct cfg_profile prof = {.id = "fuzz", .points = pts, .n_points = n};
-    fuzz_check_plan(&prof, max_gap);
+    struct plan_limits lim = {PLAN_MAX_REGS, PLAN_MAX_BITS, max_gap};
+    fuzz_check_plan(&prof, &lim);
     free(pts);
 }
 
@@ -152,7 +155,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     uint8_t h[HEADER] = {0};
     memcpy(h, data, size < HEADER ? size : HEADER);
-    struct cfg_point_def d = {.name = "p", .type = (enum reg_type)(h[0] % 5)};
+    struct cfg_point_def d = {
+        .name = "p", .type = (enum reg_type)(h[0] % 5), .bit = -1, .decimals = -1};
     snprintf(d.order, sizeof(d.order), "%s", orders[h[1] % 5]);
     d.scale = get_double(h + 2);
     d.offset = get_double(h + 10);
@@ -165,6 +169,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     check_value(&d, NAN);
     check_value(&d, INFINITY);
     check_value(&d, -INFINITY);
-    if (size > HEADER) check_plan(data + HEADER, size - HEADER, h[30] % (2 * PLAN_MAX_GAP + 1));
+    if (size > HEADER) check_plan(data + HEADER, size - HEADER, h[30] % (2 * PLAN_DEFAULT_GAP + 1));
     return 0;
 }

@@ -86,7 +86,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                        "steps %zu and %zu out of order", i - 1, i);
         int matched = 0;
         if (s->action >= STEP_OFFLINE) {
-            FUZZ_CHECK(s->action <= STEP_EXCEPTION, "step %zu: action %d", i, s->action);
+            FUZZ_CHECK(s->action <= STEP_DROP, "step %zu: action %d", i, s->action);
             for (size_t k = 0; k < cfg->n_devices; k++)
                 matched |= scenario_matches_device(cfg, s->target, (int)k);
         } else {
