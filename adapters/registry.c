@@ -36,6 +36,22 @@ int adapters_check(const struct config *cfg, struct config_diag *diag)
     return errors;
 }
 
+int adapters_probe(const struct config *cfg, const char *device_id, FILE *out, FILE *err)
+{
+    for (size_t i = 0; device_id && i < cfg->n_devices; i++) {
+        const struct cfg_device *d = &cfg->devices[i];
+        if (strcmp(d->id, device_id) != 0) continue;
+        const struct bus_config *b = &cfg->buses[d->bus];
+        const struct adapter_ops *ops = adapter_find(adapter_kind_for_bus(b->type));
+        if (!ops || !ops->probe) {
+            fprintf(err, "probe: bus '%s': no adapter can probe its devices\n", b->id);
+            return 1;
+        }
+        return ops->probe(cfg, (int)i, out, err);
+    }
+    return 1;
+}
+
 int adapter_diag(struct config_diag *diag, const struct config *cfg, int line, const char *fmt, ...)
 {
     char msg[512], *text = NULL;

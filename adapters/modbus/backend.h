@@ -10,6 +10,7 @@
 #define STEWARD_MODBUS_BACKEND_H
 
 #include <modbus.h>
+#include <stdio.h>
 
 #include "adapters/adapter.h"
 
@@ -70,5 +71,21 @@ void bus__destroy(struct adapter *a);
  * number of errors. */
 int bus__check(const struct modbus_backend *be, const struct config *cfg, int bus,
                struct config_diag *diag);
+
+/*
+ * `steward probe` (adapters_probe, adapter.h) for device index `device` of cfg (a loaded, valid
+ * configuration; its bus uses this backend): opens its own connection (be->new_ctx, connect),
+ * sends once the read requests of the device's plan (plan_build within plan_limits_for, as a
+ * poll does, through the same request code) with the device's timeout, and prints to out each
+ * request (function code, start, count, milliseconds), the words of each answer in hex, then
+ * every point of the profile as the gateway would publish it (decode_value, decode_round; a
+ * block answered with an exception is named as such) and "requests: N". Read function codes
+ * only. Stops at the first request without a valid answer. Errors go to err as "probe: ID (unit
+ * U on bus B): why". Returns 0 when every request was answered (exceptions included), 1 when
+ * the device cannot be probed as configured, 2 when it could not be read (no connection, no
+ * answer, a malformed answer).
+ */
+int bus__probe(const struct modbus_backend *be, const struct config *cfg, int device, FILE *out,
+               FILE *err);
 
 #endif

@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #define RECONNECT_MAX_MS 30000
@@ -127,11 +128,13 @@ static const uint8_t function_of[] = {
 };
 
 /*
- * One read request for block blk into dst (blk->count words). Returns 0, an exception's EMB*
- * value (the device answered: is_exception), or why no valid answer came.
+ * One read request for block blk to unit on link l (connected) into dst (blk->count words),
+ * waiting at most timeout_ms. Returns 0, an exception's EMB* value (the device answered:
+ * is_exception), or why no valid answer came. The gateway's polls and bus__probe both read
+ * through it.
  */
-static int read_block(struct adapter *a, struct device_state *d, const struct plan_block *blk,
-                      uint16_t *dst)
+static int transact_block(const struct modbus_backend *be, struct mb_link *l, int unit,
+                          int64_t timeout_ms, const struct plan_block *blk, uint16_t *dst)
 {
     /* Read-only by design: function codes 1 to 4 are the only requests ever built. */
     uint8_t fc = function_of[blk->table];
@@ -139,7 +142,7 @@ static int read_block(struct adapter *a, struct device_state *d, const struct pl
                       (uint8_t)(blk->count >> 8), (uint8_t)blk->count};
     uint8_t rsp[MB_PDU_MAX];
     int len = 0;
-    int err = a->be->transact(&a->link, d->cfg->unit, req, sizeof(req), rsp, &len, d->timeout_ms);
+    int err = be->transact(l, unit, req, sizeof(req), rsp, &len, timeout_ms);
     if (err) return err;
     if (len == 2 && rsp[0] == (fc | 0x80)) return exception_err(rsp[1]);
     int bits = fc == MODBUS_FC_READ_COILS || fc == MODBUS_FC_READ_DISCRETE_INPUTS;
@@ -150,6 +153,12 @@ static int read_block(struct adapter *a, struct device_state *d, const struct pl
         dst[i] = bits ? (uint16_t)((rsp[2 + i / 8] >> (i % 8)) & 1)
                       : (uint16_t)(rsp[2 + 2 * i] << 8 | rsp[3 + 2 * i]);
     return 0;
+}
+
+static int read_block(struct adapter *a, struct device_state *d, const struct plan_block *blk,
+                      uint16_t *dst)
+{
+    return transact_block(a->be, &a->link, d->cfg->unit, d->timeout_ms, blk, dst);
 }
 
 /* Push a batch for one poll: every point comm_fail when !comm_ok, else decoded, per block bad. */
@@ -460,4 +469,179 @@ int bus__check(const struct modbus_backend *be, const struct config *cfg, int bu
         plan_free(&pl);
     }
     return errors;
+}
+
+/* ---- bus__probe: one read of one device, printed (`steward probe`) ---- */
+
+static double probe_now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
+}
+
+static const char *const table_words[] = {
+    [TABLE_HOLDING] = "holding registers",
+    [TABLE_INPUT] = "input registers",
+    [TABLE_COIL] = "coils",
+    [TABLE_DISCRETE] = "discrete inputs",
+};
+
+/* The words of one answer, 8 to a line, each line led by the address of its first. */
+static void probe_raw(FILE *out, const struct plan_block *blk, const uint16_t *w)
+{
+    int bits = blk->table >= TABLE_COIL, per = bits ? 16 : 8;
+    for (int i = 0; i < blk->count; i += per) {
+        fprintf(out, "    %5d:", blk->start + i);
+        for (int j = i; j < blk->count && j < i + per; j++)
+            fprintf(out, bits ? " %x" : " %04x", w[j]);
+        fputc('\n', out);
+    }
+}
+
+/* Why a request got no valid answer, in words. */
+static void probe_why(char *buf, size_t size, int err, int64_t timeout_ms, const struct mb_link *l,
+                      unsigned long refused)
+{
+    if (err == ETIMEDOUT)
+        snprintf(buf, size, "no answer within %lld ms", (long long)timeout_ms);
+    else if (err == EMBBADSLAVE && l->refused != refused)
+        snprintf(buf, size, "no answer within %lld ms (refused an answer from unit %d)",
+                 (long long)timeout_ms, l->last_refused_unit);
+    else
+        snprintf(buf, size, "%s", modbus_strerror(err));
+}
+
+int bus__probe(const struct modbus_backend *be, const struct config *cfg, int device, FILE *out,
+               FILE *err)
+{
+    const struct cfg_device *dc = &cfg->devices[device];
+    const struct bus_config *bus = &cfg->buses[dc->bus];
+    const struct cfg_profile *p = &cfg->profiles[dc->profile];
+    int64_t timeout_ms = dc->timeout_ms > 0 ? dc->timeout_ms : bus->timeout_ms;
+    char who[256], where[160];
+    snprintf(who, sizeof(who), "%s (unit %d on bus %s)", dc->id, dc->unit, bus->id);
+    if (bus->type == BUS_RTU)
+        snprintf(where, sizeof(where), "%s", bus->device ? bus->device : "(no device)");
+    else
+        snprintf(where, sizeof(where), "%s:%d", bus->host ? bus->host : "127.0.0.1", bus->port);
+
+    struct plan_limits lim = plan_limits_for(dc, p);
+    struct plan pl;
+    if (plan_build(p, &lim, &pl) != ST_OK) {
+        fprintf(err, "probe: %s: out of memory\n", who);
+        return 2;
+    }
+    if (pl.n > PLAN_MAX_BLOCKS) {
+        fprintf(err,
+                "probe: %s: its profile needs %zu read requests, more than the %d a poll "
+                "may send (see steward check)\n",
+                who, pl.n, PLAN_MAX_BLOCKS);
+        plan_free(&pl);
+        return 1;
+    }
+    int code = 2;
+    uint16_t *regs = calloc((size_t)(pl.words > 0 ? pl.words : 1), sizeof(*regs));
+    int *base = calloc(pl.n ? pl.n : 1, sizeof(*base));
+    int *res = calloc(pl.n ? pl.n : 1, sizeof(*res));
+    struct mb_link link = {0};
+    link.bus = bus;
+    int connected = 0;
+    if (!regs || !base || !res) {
+        fprintf(err, "probe: %s: out of memory\n", who);
+        goto out;
+    }
+    for (size_t k = 1; k < pl.n; k++)
+        base[k] = base[k - 1] + pl.blocks[k - 1].count;
+
+    fprintf(out, "device %s: unit %d on bus %s (%s %s), profile %s, timeout %lld ms\n", dc->id,
+            dc->unit, bus->id, bus->type == BUS_RTU ? "rtu" : "tcp", where, p->id,
+            (long long)timeout_ms);
+    fflush(out); /* before any error on err, so the two read in order when they share a file */
+    link.ctx = be->new_ctx(bus);
+    if (!link.ctx) {
+        fprintf(err, "probe: %s: cannot create the Modbus context: %s\n", who,
+                modbus_strerror(errno_or(EINVAL)));
+        goto out;
+    }
+    set_timeout(link.ctx, timeout_ms); /* libmodbus bounds a TCP connect by it */
+    errno = 0;
+    if (modbus_connect(link.ctx) != 0) {
+        fprintf(err, "probe: %s: cannot connect to %s: %s\n", who, where,
+                modbus_strerror(errno_or(EIO)));
+        goto out;
+    }
+    connected = 1;
+    if (modbus_set_slave(link.ctx, dc->unit) != 0) {
+        fprintf(err, "probe: %s: cannot address its unit: %s\n", who,
+                modbus_strerror(errno_or(EINVAL)));
+        code = 1;
+        goto out;
+    }
+    int sent = 0;
+    for (size_t k = 0; k < pl.n; k++) {
+        const struct plan_block *blk = &pl.blocks[k];
+        unsigned long refused = link.refused;
+        double t0 = probe_now_ms();
+        int e = transact_block(be, &link, dc->unit, timeout_ms, blk, &regs[base[k]]);
+        double ms = probe_now_ms() - t0;
+        sent++;
+        fprintf(out, "request %zu: fc %d (read %s) start %d count %d: %.1f ms", k + 1,
+                function_of[blk->table], table_words[blk->table], blk->start, blk->count, ms);
+        if (!e) {
+            fputc('\n', out);
+            probe_raw(out, blk, &regs[base[k]]);
+            continue;
+        }
+        if (is_exception(e)) {
+            res[k] = e;
+            fprintf(out, ", exception \"%s\"\n", modbus_strerror(e));
+            continue;
+        }
+        char why[160];
+        probe_why(why, sizeof(why), e, timeout_ms, &link, refused);
+        fprintf(out, ", %s\n", why);
+        fflush(out);
+        fprintf(err, "probe: %s: %s\n", who, why);
+        goto out;
+    }
+
+    fprintf(out, "points:\n");
+    int width = 0;
+    for (size_t i = 0; i < p->n_points; i++) {
+        int n = (int)strlen(p->points[i].name);
+        if (n > width) width = n;
+    }
+    for (size_t i = 0; i < p->n_points; i++) {
+        const struct cfg_point_def *def = &p->points[i];
+        int k = pl.block_of[i];
+        double v;
+        fprintf(out, "  %-*s  ", width, def->name);
+        if (res[k]) {
+            fprintf(out, "bad: exception \"%s\" (request %d)\n", modbus_strerror(res[k]), k + 1);
+        } else if (decode_value(def, &regs[base[k] + pl.offset_of[i]], &v) != ST_OK) {
+            fprintf(out, "bad: not a finite number\n");
+        } else {
+            /* As the gateway publishes it (telemetry.c): rounded to the point's resolution, a
+             * number with 10 significant digits, a bool as true or false. */
+            v = decode_round(def, v);
+            if (decode_is_bool(def))
+                fprintf(out, "%s", v != 0 ? "true" : "false");
+            else
+                fprintf(out, "%.10g", v);
+            fprintf(out, "%s%s\n", def->unit ? " " : "", def->unit ? def->unit : "");
+        }
+    }
+    fprintf(out, "requests: %d\n", sent);
+    code = fflush(out) == 0 ? 0 : 2;
+out:
+    if (link.ctx) {
+        if (connected) modbus_close(link.ctx);
+        modbus_free(link.ctx);
+    }
+    free(regs);
+    free(base);
+    free(res);
+    plan_free(&pl);
+    return code;
 }

@@ -132,5 +132,10 @@ static int rtu_check(const struct config *cfg, int bus, struct config_diag *diag
     return bus__check(&rtu_backend, cfg, bus, diag);
 }
 
-const struct adapter_ops modbus_rtu_adapter = {"modbus-rtu", rtu_create,   bus__start,
-                                               bus__stop,    bus__destroy, rtu_check};
+static int rtu_probe(const struct config *cfg, int device, FILE *out, FILE *err)
+{
+    return bus__probe(&rtu_backend, cfg, device, out, err);
+}
+
+const struct adapter_ops modbus_rtu_adapter = {"modbus-rtu", rtu_create, bus__start, bus__stop,
+                                               bus__destroy, rtu_check,  rtu_probe};

@@ -133,5 +133,10 @@ static int tcp_check(const struct config *cfg, int bus, struct config_diag *diag
     return bus__check(&tcp_backend, cfg, bus, diag);
 }
 
-const struct adapter_ops modbus_tcp_adapter = {"modbus-tcp", tcp_create,   bus__start,
-                                               bus__stop,    bus__destroy, tcp_check};
+static int tcp_probe(const struct config *cfg, int device, FILE *out, FILE *err)
+{
+    return bus__probe(&tcp_backend, cfg, device, out, err);
+}
+
+const struct adapter_ops modbus_tcp_adapter = {"modbus-tcp", tcp_create, bus__start, bus__stop,
+                                               bus__destroy, tcp_check,  tcp_probe};

@@ -40,4 +40,9 @@ int cli_report_alarms(const struct config *cfg, const struct cli_opts *o, FILE *
 /* `steward rules test --replay DATA.csv`: the rules over recorded samples. (rules_test.c) */
 int cli_rules_test(const struct config *cfg, const struct cli_opts *o, FILE *out);
 
+/* `steward probe -c FILE DEVICE`: one read of a configured Modbus device, printed to out (the
+ * requests, the raw answers, every point as published): adapters_probe. An unknown DEVICE is an
+ * error naming the nearest configured id (exit 1). (probe.c) */
+int cli_probe(const struct config *cfg, const struct cli_opts *o, FILE *out);
+
 #endif

@@ -44,7 +44,9 @@ static const char usage[] =
     "  report -c FILE --month YYYY-MM [--json|--csv]   the monthly work-order KPIs\n"
     "  workorder accept|on-site|resolve|close|cancel|follow-up -c FILE ID --by NAME\n"
     "         [--note TEXT] [--outcome satisfied|not_satisfied]   move a work order on\n"
+    "  probe  -c FILE DEVICE           read one Modbus device once: requests, raw answers, points\n"
     "  config-reference                print every configuration setting (Markdown)\n"
+    "  help                            this text\n"
     "\n"
     "options:\n"
     "  -c, --config FILE   the site configuration (see config/examples/)\n"
@@ -129,7 +131,8 @@ static int parse_args(int argc, char **argv, struct cli_opts *o, enum log_level 
         fputs(usage, stderr);
         return 1;
     }
-    if (!o->config && strcmp(o->command, "config-reference") != 0) {
+    if (!o->config && strcmp(o->command, "config-reference") != 0 &&
+        strcmp(o->command, "help") != 0) {
         fprintf(stderr, "steward: %s needs -c FILE\n", o->command);
         return 1;
     }
@@ -214,13 +217,18 @@ int main(int argc, char **argv)
     if (parse_args(argc, argv, &o, &level)) return 1;
     log_threshold = level;
 
+    if (strcmp(o.command, "help") == 0) { /* needs no configuration */
+        fputs(usage, stdout);
+        return fflush(stdout) == 0 ? 0 : 2;
+    }
     if (strcmp(o.command, "config-reference") == 0) { /* needs no configuration */
         config_reference_print(stdout);
         return fflush(stdout) == 0 ? 0 : 2;
     }
     static const char *const commands[] = {
-        "run",   "check",          "status",     "watch", "ack",    "shelve",    "unshelve",
-        "reset", "out-of-service", "in-service", "rules", "report", "workorder", NULL};
+        "run",    "check",    "status",    "watch",          "ack",
+        "shelve", "unshelve", "reset",     "out-of-service", "in-service",
+        "rules",  "report",   "workorder", "probe",          NULL};
     int known = 0;
     for (int i = 0; commands[i]; i++)
         known |= strcmp(o.command, commands[i]) == 0;
@@ -237,7 +245,9 @@ int main(int argc, char **argv)
         config_free(cfg);
         return 1;
     }
-    if (strcmp(o.command, "run") == 0 && adapters_report(cfg, stderr)) {
+    /* probe reads as the gateway would: only what it would run. */
+    if ((strcmp(o.command, "run") == 0 || strcmp(o.command, "probe") == 0) &&
+        adapters_report(cfg, stderr)) {
         config_free(cfg);
         return 1;
     }
@@ -276,6 +286,8 @@ int main(int argc, char **argv)
         mosquitto_lib_init();
         code = cli_workorder(cfg, &o);
         mosquitto_lib_cleanup();
+    } else if (strcmp(o.command, "probe") == 0) {
+        code = cli_probe(cfg, &o, stdout);
     } else if (strcmp(o.command, "watch") == 0) {
         mosquitto_lib_init();
         code = watch_run(cfg, o.seconds, stdout);
