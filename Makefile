@@ -64,7 +64,8 @@ deps:
 have-deps:
 	@if command -v cc >/dev/null && command -v pkg-config >/dev/null && \
 	    pkg-config --exists $(PKGS) cmocka && command -v mosquitto >/dev/null && \
-	    command -v mosquitto_sub >/dev/null; then :; else \
+	    command -v mosquitto_sub >/dev/null && command -v faketime >/dev/null && \
+	    command -v clang >/dev/null; then :; else \
 	    echo "Installing the missing build and test dependencies (make deps)..."; $(MAKE) deps; fi
 
 $(BUILD)/%.o: %.c
