@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static int wo_due(void *ctx, int64_t now_mono, int64_t now_wall, int64_t *again);
 static int wo_report_run(void *ctx, int64_t now_mono, int64_t now_wall, int64_t *again);
@@ -664,10 +665,35 @@ static int wo_report_run(void *ctx, int64_t now_mono, int64_t now_wall, int64_t 
     return timers_arm_wall(t->timers, &t->report_timer, t->report_due);
 }
 
+/* The time of the morning report this gateway missed while it was down, or 0: as a review is held
+ * late, a gateway that was down at review.report_at publishes that report when it is back (once,
+ * for the latest report time). Only a gateway that has published a report before: a new one has
+ * missed nothing. */
+static int64_t report_missed(const struct wo_table *t, struct store *s, int64_t now_wall)
+{
+    char *json = NULL;
+    if (store_event_last(s, "report", &json) != ST_OK) return 0;
+    json_t *ev = json_loads(json, 0, NULL);
+    free(json);
+    const char *date = json_string_value(json_object_get(ev, "date"));
+    int64_t last = report_last(t->cfg, now_wall);
+    time_t sec = (time_t)(last / 1000);
+    struct tm tm;
+    char want[40] = "";
+    if (localtime_r(&sec, &tm)) /* the site's zone: main.c set TZ */
+        snprintf(want, sizeof(want), "%04d-%02d-%02d", tm.tm_year + 1900, tm.tm_mon + 1,
+                 tm.tm_mday);
+    int missed = date && want[0] && strcmp(date, want) < 0;
+    json_decref(ev);
+    return missed ? last : 0;
+}
+
 int wo_restore(struct wo_table *t, struct store *s)
 {
     int rc = store_wo_each_open(s, wo_restore_row, t);
     if (rc) return rc;
-    t->report_due = report_next(t->cfg, clock_wall_ms());
-    return timers_arm_wall(t->timers, &t->report_timer, t->report_due);
+    int64_t now = clock_wall_ms(), missed = report_missed(t, s, now);
+    if (missed) log_msg(LOG_INFO, "workorder: the morning report was missed while down: held now");
+    t->report_due = missed ? missed : report_next(t->cfg, now);
+    return timers_arm_wall(t->timers, &t->report_timer, missed ? now : t->report_due);
 }

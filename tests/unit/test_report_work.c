@@ -271,6 +271,31 @@ static void test_the_morning_report_published_and_printed(void **state)
     assert_true(json_equal(json_object_get(again, "yesterday"), y));
     json_decref(again);
     json_decref(r);
+
+    /* A restart before 09:00 has missed nothing: the report is due at 09:00 as usual. */
+    clock_set_fake(fx_local(2026, 11, 24, 8, 0, 0));
+    wo_cleanup(&f->t);
+    wo_init(&f->t, &f->cfg, &f->j, f->ts);
+    assert_int_equal(wo_restore(&f->t, f->store), ST_OK);
+    assert_int_equal(f->t.report_due, fx_local(2026, 11, 24, 9, 0, 0));
+    /* Down across 09:00 on the 24th, back at 11:00: the 24th's report is held at once. */
+    clock_set_fake(fx_local(2026, 11, 24, 11, 0, 0));
+    wo_cleanup(&f->t);
+    wo_init(&f->t, &f->cfg, &f->j, f->ts);
+    assert_int_equal(wo_restore(&f->t, f->store), ST_OK);
+    assert_int_equal(f->t.report_due, fx_local(2026, 11, 24, 9, 0, 0));
+    assert_int_equal(fx_at(f, fx_local(2026, 11, 24, 11, 0, 0)), ST_OK);
+    assert_int_equal(f->t.report_due, fx_local(2026, 11, 25, 9, 0, 0));
+    ev = NULL;
+    assert_int_equal(store_event_last(f->store, "report", &ev), ST_OK);
+    assert_non_null(strstr(ev, "\"date\":\"2026-11-24\""));
+    free(ev);
+    /* and only once: a second restart that day waits for the 25th */
+    clock_set_fake(fx_local(2026, 11, 24, 12, 0, 0));
+    wo_cleanup(&f->t);
+    wo_init(&f->t, &f->cfg, &f->j, f->ts);
+    assert_int_equal(wo_restore(&f->t, f->store), ST_OK);
+    assert_int_equal(f->t.report_due, fx_local(2026, 11, 25, 9, 0, 0));
     fx_free(f);
 }
 
