@@ -140,12 +140,15 @@ static int measure(int port, struct h_sub *sub, const char *in_topic, const char
         mosquitto_publish(pub, NULL, in_topic, (int)strlen(p), p, 1, false);
         sleep_ms(spacing_ms);
     }
-    /* Wait (bounded) for every answer, then pair them in order. */
-    for (int w = 0; w < 100 && h_sub_count(sub, out_filter, NULL, NULL) < RAISES; w++)
-        sleep_ms(50);
-    int got = 0;
+    /* Wait (bounded) for every answer, then pair them in order. A clear republishes the work
+     * order too (condition_cleared_at): only the raises' publications are answers. */
     double *arr = calloc(RAISES, sizeof(double));
-    got = h_sub_arrivals(sub, out_filter, arr, RAISES);
+    int got = 0;
+    for (int w = 0; w < 100; w++) {
+        got = h_sub_arrivals_lacking(sub, out_filter, "\"condition_cleared_at\"", arr, RAISES);
+        if (got >= RAISES) break;
+        sleep_ms(50);
+    }
     for (int i = 0; i < got; i++)
         lat[i] = arr[i] - sent[i];
     free(arr);

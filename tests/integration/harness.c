@@ -582,6 +582,19 @@ int h_sub_arrivals(struct h_sub *s, const char *filter, double *at, int max)
     return n;
 }
 
+int h_sub_arrivals_lacking(struct h_sub *s, const char *filter, const char *text, double *at,
+                           int max)
+{
+    int n = 0;
+    pthread_mutex_lock(&s->lock);
+    for (size_t i = 0; i < s->n && n < max; i++)
+        if (!s->msgs[i].retain && msg_matches(&s->msgs[i], filter, NULL, NULL) &&
+            !strstr(s->msgs[i].payload, text))
+            at[n++] = s->msgs[i].at;
+    pthread_mutex_unlock(&s->lock);
+    return n;
+}
+
 struct pub_state {
     int acked;
 };

@@ -112,6 +112,11 @@ int h_sub_distinct_topics(struct h_sub *s, const char *filter, const char *key, 
  * of arrival; returns how many. */
 int h_sub_arrivals(struct h_sub *s, const char *filter, double *at, int max);
 
+/* As h_sub_arrivals, for the messages whose payload does not contain text (e.g. a work order
+ * republished because its alarm cleared: "\"condition_cleared_at\""). */
+int h_sub_arrivals_lacking(struct h_sub *s, const char *filter, const char *text, double *at,
+                           int max);
+
 /* Publishes and waits for the PUBACK (QoS 1). Returns 0 or -1. */
 int h_publish(int port, const char *topic, const char *payload, size_t len, int qos, int retain);
 
