@@ -92,7 +92,7 @@ static void test_max_registers_splits_and_never_cuts_a_value(void **st)
     (void)st;
     /* 40 f32 in a row: 80 registers. */
     struct cfg_point_def pts[40];
-    char names[40][8];
+    char names[40][16];
     for (int i = 0; i < 40; i++) {
         snprintf(names[i], sizeof(names[i]), "p%d", i);
         pts[i] = (struct cfg_point_def)PT(names[i], TABLE_INPUT, 2 * i, REG_F32);
