@@ -99,7 +99,10 @@ static json_t *transition_event(const struct alarm *al, enum alarm_state from,
     static const char *const tnames[] = {
         "none",       "raised",       "cleared",           "acked",
         "shelved",    "unshelved",    "condition_cleared", "reset",
-        "suppressed", "unsuppressed", "out_of_service",    "in_service"};
+        "suppressed", "unsuppressed", "out_of_service",    "in_service",
+        "realarm"};
+    _Static_assert(sizeof(tnames) / sizeof(tnames[0]) == ALARM_T_REALARM + 1,
+                   "a name for every alarm transition");
     const char *tname =
         t == ALARM_T_LATCH && !al->rt.condition_clear ? "condition_returned" : tnames[t];
     json_t *ev = json_pack("{s:s, s:s, s:s, s:s, s:s}", "alarm", al->id, "transition", tname,

@@ -409,7 +409,8 @@ static void sub_on_message(struct mosquitto *m, void *obj, const struct mosquitt
     hm->topic = strdup(msg->topic);
     hm->payload = malloc((size_t)msg->payloadlen + 1);
     if (hm->payload) {
-        memcpy(hm->payload, msg->payload, (size_t)msg->payloadlen);
+        if (msg->payloadlen) /* an empty message (a retained copy cleared) has no payload */
+            memcpy(hm->payload, msg->payload, (size_t)msg->payloadlen);
         hm->payload[msg->payloadlen] = '\0';
     }
     hm->len = (size_t)msg->payloadlen;

@@ -246,6 +246,12 @@ static void test_realarm_publishes_again_while_unacknowledged(void **st)
     uint64_t before = s->al.transitions;
     pass(30 * MIN);
     assert_int_equal(s->al.transitions, before + 1); /* re-alarmed once */
+    /* the event names the transition (it had no name in the table: read out of bounds) */
+    assert_int_equal(store_commit(s->store), ST_OK);
+    char *ev = NULL;
+    assert_int_equal(store_event_last(s->store, "alarm", &ev), ST_OK);
+    if (!strstr(ev, "\"transition\":\"realarm\"")) fail_msg("not a realarm event: %s", ev);
+    free(ev);
     pass(30 * MIN);
     assert_int_equal(s->al.transitions, before + 2);
     assert_int_equal(alarms_ack(&s->al, "leak_room", "li", clock_mono_ms(), clock_wall_ms()),
