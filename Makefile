@@ -53,7 +53,9 @@ all: $(PROGS)
 DEB_PKGS := build-essential pkg-config libmodbus-dev libmosquitto-dev mosquitto mosquitto-clients \
             libsqlite3-dev sqlite3 libconfig-dev libjansson-dev libcmocka-dev libssl-dev openssl tzdata \
             libsystemd-dev systemd cppcheck clang-format devscripts clang libclang-rt-14-dev \
-            faketime $(PAGE_DEB_PKGS)
+            llvm-14 faketime $(PAGE_DEB_PKGS)
+# llvm-14: llvm-symbolizer, without which sanitizer stacks have no function names and the
+# suppressions of tests/lsan.supp and tests/fuzz/lsan.supp (by function) match nothing.
 deps:
 	apt-get update
 	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(DEB_PKGS)
@@ -65,7 +67,7 @@ have-deps:
 	@if command -v cc >/dev/null && command -v pkg-config >/dev/null && \
 	    pkg-config --exists $(PKGS) cmocka && command -v mosquitto >/dev/null && \
 	    command -v mosquitto_sub >/dev/null && command -v faketime >/dev/null && \
-	    command -v clang >/dev/null; then :; else \
+	    command -v clang >/dev/null && command -v llvm-symbolizer-14 >/dev/null; then :; else \
 	    echo "Installing the missing build and test dependencies (make deps)..."; $(MAKE) deps; fi
 
 $(BUILD)/%.o: %.c
