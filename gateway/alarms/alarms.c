@@ -284,11 +284,17 @@ void alarms_point_changed(struct alarms *a, int point)
         alarms__mark_dirty(a, (size_t)a->dep[k]);
 }
 
+/* chatter.window and chatter.count; a configuration built by hand (tests) may leave them 0. */
+static int64_t chatter_window(const struct alarms *a)
+{
+    return a->cfg->chatter.window_ms ? a->cfg->chatter.window_ms : 600000;
+}
+
 /* Raises within the chatter window ending at now, and the oldest of them (monotonic). */
 static int chatter_count(const struct alarms *a, const struct alarm *al, int64_t now,
                          int64_t *oldest)
 {
-    int64_t window = a->cfg->chatter.window_ms ? a->cfg->chatter.window_ms : 600000;
+    int64_t window = chatter_window(a);
     int n = 0;
     *oldest = 0;
     for (int i = 0; i < al->n_raised; i++) {
@@ -320,8 +326,8 @@ static int chatter_raise(struct alarms *a, struct alarm *al, int64_t now_mono, i
         al->chattering = 1;
         al->chatter_count = n;
     }
-    int64_t window = a->cfg->chatter.window_ms ? a->cfg->chatter.window_ms : 600000;
-    return al->chattering ? timers_arm(a->timers, &al->chatter_t, oldest + window) : ST_OK;
+    return al->chattering ? timers_arm(a->timers, &al->chatter_t, oldest + chatter_window(a))
+                          : ST_OK;
 }
 
 /* The chatter may have settled: fewer raises than the limit within the window. */
@@ -333,7 +339,7 @@ static int chatter_due(void *ctx, int64_t now_mono, int64_t now_wall, int64_t *a
     int64_t oldest;
     int n = chatter_count(a, al, now_mono, &oldest);
     if (n > chatter_limit(a)) {
-        int64_t window = a->cfg->chatter.window_ms ? a->cfg->chatter.window_ms : 600000;
+        int64_t window = chatter_window(a);
         return timers_arm(a->timers, &al->chatter_t, oldest + window);
     }
     al->chattering = 0;

@@ -16,7 +16,9 @@
  */
 #include "gateway/base/clock.h"
 #include "gateway/base/error.h"
+#include "config/duration.h"
 #include "gateway/cli/cli.h"
+#include "gateway/cli/raise_window.h"
 #include "gateway/cli/status.h"
 #include "gateway/store/store.h"
 
@@ -25,22 +27,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define BUCKET_MS (10 * 60 * 1000LL)         /* the 10-minute period of ISA-18.2 and EEMUA 191 */
-#define FLOOD_RATE 10                        /* more than this per 10 minutes: a flood period */
-#define CHATTER_COUNT 5                      /* more than this many raises ... */
-#define CHATTER_WINDOW_MS (10 * 60 * 1000LL) /* ... within this: chattering */
-#define STALE_MS (24 * 3600 * 1000LL)        /* active longer than this: a stale alarm */
+#define BUCKET_MS (10 * 60 * 1000LL)  /* the 10-minute period of ISA-18.2 and EEMUA 191 */
+#define FLOOD_RATE 10                 /* more than this per 10 minutes: a flood period */
+#define STALE_MS (24 * 3600 * 1000LL) /* active longer than this: a stale alarm */
 #define TOP_N 10
 #define NO_END INT64_MAX
 
 struct astat {
     char id[80], priority[16];
-    int raised;                    /* raises within the month */
-    int64_t *times;                /* the raises within the month, in order */
-    size_t n_times, cap_times, lo; /* times[lo..] are within CHATTER_WINDOW_MS of the latest */
-    int chatter_max;               /* most raises within CHATTER_WINDOW_MS */
-    int64_t chatter_at;
-    int64_t active_since; /* 0 when not active */
+    int raised;                  /* raises within the month */
+    struct raise_window chatter; /* the month's raises, against chatter.window */
+    int64_t active_since;        /* 0 when not active */
     int64_t shelf_from, shelf_until;
     int shelves;
     int64_t shelved_ms;
@@ -65,7 +62,9 @@ struct report {
     int raised, by_priority[PRIO_COUNT + 1]; /* the last: a priority not known */
     int64_t flood_from, flood_ms;
     int floods;
-    int64_t first; /* the earliest event in the database (older ones may have been trimmed) */
+    int64_t first;     /* the earliest event in the database (older ones may have been trimmed) */
+    int chatter_count; /* more raises than this within chatter_window: chattering (config) */
+    int64_t chatter_window;
     int nomem;
 };
 
@@ -130,33 +129,6 @@ static void note_stale(struct report *r, const struct astat *a, int64_t until)
     s->until = until;
 }
 
-/* Counts a raise at ts into a's sliding window of CHATTER_WINDOW_MS; keeps its maximum. Only the
- * raises within the window are kept. Returns 0 or ST_ERR_NOMEM. */
-static int window_add(struct astat *a, int64_t ts)
-{
-    if (a->n_times == a->cap_times && a->lo) {
-        memmove(a->times, a->times + a->lo, (a->n_times - a->lo) * sizeof(*a->times));
-        a->n_times -= a->lo;
-        a->lo = 0;
-    }
-    if (a->n_times == a->cap_times) {
-        size_t nc = a->cap_times ? a->cap_times * 2 : 8;
-        int64_t *nv = realloc(a->times, nc * sizeof(*nv));
-        if (!nv) return ST_ERR_NOMEM;
-        a->times = nv;
-        a->cap_times = nc;
-    }
-    a->times[a->n_times++] = ts;
-    while (ts - a->times[a->lo] >= CHATTER_WINDOW_MS)
-        a->lo++;
-    int within = (int)(a->n_times - a->lo);
-    if (within > a->chatter_max) {
-        a->chatter_max = within;
-        a->chatter_at = ts;
-    }
-    return ST_OK;
-}
-
 static void count_raise(struct report *r, struct astat *a, int64_t ts)
 {
     if (ts < r->start || ts >= r->until) return;
@@ -165,7 +137,7 @@ static void count_raise(struct report *r, struct astat *a, int64_t ts)
     enum priority p;
     r->by_priority[priority_parse(a->priority, &p) == ST_OK ? (int)p : PRIO_COUNT]++;
     a->raised++;
-    if (window_add(a, ts)) r->nomem = 1;
+    if (raise_window_add(&a->chatter, ts, r->chatter_window)) r->nomem = 1;
 }
 
 static void shelf_end(struct report *r, struct astat *a, int64_t ts)
@@ -358,12 +330,15 @@ static int print_json(const struct config *cfg, const char *month, const struct 
                                              "share", share(r->a[i].raised, r->raised)));
     json_object_set_new(doc, "most_frequent", top);
     json_object_set_new(doc, "top10_share", json_real(share(f.top_raised, r->raised)));
+    char window[32];
+    duration_format(r->chatter_window, window, sizeof(window));
     for (size_t i = 0; i < r->n; i++) {
         const struct astat *a = &r->a[i];
-        if (a->chatter_max > CHATTER_COUNT)
-            json_array_append_new(chat, json_pack("{s:s, s:i, s:i, s:o}", "alarm", a->id, "raised",
-                                                  a->raised, "max_in_10min", a->chatter_max, "at",
-                                                  iso_or_null(a->chatter_at)));
+        if (a->chatter.max > r->chatter_count)
+            json_array_append_new(chat,
+                                  json_pack("{s:s, s:i, s:i, s:s, s:o}", "alarm", a->id, "raised",
+                                            a->raised, "max_in_window", a->chatter.max, "window",
+                                            window, "at", iso_or_null(a->chatter.max_at)));
         if (a->shelves || a->shelved_ms)
             json_array_append_new(shelved, json_pack("{s:s, s:i, s:I}", "alarm", a->id, "shelves",
                                                      a->shelves, "seconds",
@@ -427,7 +402,7 @@ static void print_text(const struct config *cfg, const char *month, const struct
             "about 5 / 15 / 80 % high to low");
     int n = 0;
     for (size_t i = 0; i < r->n; i++)
-        n += r->a[i].chatter_max > CHATTER_COUNT;
+        n += r->a[i].chatter.max > r->chatter_count;
     fprintf(out, "%-46s %-34d %s\n", "chattering alarms", n, "none");
     n = 0;
     for (size_t i = 0; i < r->n_stale; i++)
@@ -443,12 +418,14 @@ static void print_text(const struct config *cfg, const char *month, const struct
                 100.0 * share(r->a[i].raised, r->raised));
     if (!f.n_top) fprintf(out, "  none\n");
 
-    fprintf(out, "\nchattering alarms (more than %d raises within 10 minutes)\n", CHATTER_COUNT);
+    char window[32];
+    duration_format(r->chatter_window, window, sizeof(window));
+    fprintf(out, "\nchattering alarms (more than %d raises within %s)\n", r->chatter_count, window);
     n = 0;
     for (size_t i = 0; i < r->n; i++)
-        if (r->a[i].chatter_max > CHATTER_COUNT && ++n)
-            fprintf(out, "  %-24s %d raises within 10 minutes at %s\n", r->a[i].id,
-                    r->a[i].chatter_max, clock_local(r->a[i].chatter_at, a));
+        if (r->a[i].chatter.max > r->chatter_count && ++n)
+            fprintf(out, "  %-24s %d raises within %s at %s\n", r->a[i].id, r->a[i].chatter.max,
+                    window, clock_local(r->a[i].chatter.max_at, a));
     if (!n) fprintf(out, "  none\n");
 
     fprintf(out, "\nalarms active for more than 24 hours\n");
@@ -485,7 +462,8 @@ int cli_report_alarms(const struct config *cfg, const struct cli_opts *o, FILE *
         fprintf(stderr, "steward: report alarms needs --month YYYY-MM (e.g. 2026-11)\n");
         return 1;
     }
-    struct report r = {0};
+    struct report r = {.chatter_count = cfg->chatter.count,
+                       .chatter_window = cfg->chatter.window_ms};
     r.start = clock_local_ms(year - 1900, mon - 1, 1, 0, 0);
     r.end = clock_local_ms(year - 1900, mon, 1, 0, 0);
     int64_t now = clock_wall_ms();
@@ -522,7 +500,7 @@ int cli_report_alarms(const struct config *cfg, const struct cli_opts *o, FILE *
     code = fflush(out) == 0 && !ferror(out) ? 0 : 2;
 out_free:
     for (size_t i = 0; i < r.n; i++)
-        free(r.a[i].times);
+        raise_window_free(&r.a[i].chatter);
     free(r.a);
     free(r.stale);
     free(r.bucket);

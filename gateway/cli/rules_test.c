@@ -15,7 +15,9 @@
 #include "gateway/base/log.h"
 #include "gateway/base/quality.h"
 #include "gateway/base/timer.h"
+#include "config/duration.h"
 #include "gateway/cli/cli.h"
+#include "gateway/cli/raise_window.h"
 #include "gateway/cli/status.h"
 #include "gateway/core/points.h"
 #include "gateway/store/journal.h"
@@ -32,9 +34,7 @@
 #include <strings.h>
 #include <time.h>
 
-#define MAX_ERRORS 20 /* errors printed before the rest are only counted */
-#define CHATTER_COUNT 5
-#define CHATTER_WINDOW_MS (10 * 60 * 1000LL)
+#define MAX_ERRORS 20       /* errors printed before the rest are only counted */
 #define SAME_INSTANT_MAX 64 /* timer rounds at one instant: a bound, never reached in practice */
 
 struct rsample {
@@ -291,10 +291,7 @@ struct alarm_stat {
     int64_t since;                 /* active since (wall ms), 0 when not active */
     int64_t longest, longest_from; /* the longest active episode so far */
     int longest_open;              /* ... is still going on at the end of the data */
-    int64_t *times;                /* every raise, in order */
-    size_t n_times, cap_times, lo; /* times[lo..] are within CHATTER_WINDOW_MS of the latest */
-    int chatter_max;               /* most raises within CHATTER_WINDOW_MS */
-    int64_t chatter_at;
+    struct raise_window chatter;   /* the raises, against chatter.window */
 };
 
 struct wo_seen {
@@ -321,38 +318,11 @@ struct sim {
     int nomem; /* a summary could not be kept */
 };
 
-/* Counts a raise at ts into a's sliding window of CHATTER_WINDOW_MS; keeps its maximum. Only the
- * raises within the window are kept. Returns 0 or ST_ERR_NOMEM. */
-static int window_add(struct alarm_stat *a, int64_t ts)
-{
-    if (a->n_times == a->cap_times && a->lo) {
-        memmove(a->times, a->times + a->lo, (a->n_times - a->lo) * sizeof(*a->times));
-        a->n_times -= a->lo;
-        a->lo = 0;
-    }
-    if (a->n_times == a->cap_times) {
-        size_t nc = a->cap_times ? a->cap_times * 2 : 8;
-        int64_t *nv = realloc(a->times, nc * sizeof(*nv));
-        if (!nv) return ST_ERR_NOMEM;
-        a->times = nv;
-        a->cap_times = nc;
-    }
-    a->times[a->n_times++] = ts;
-    while (ts - a->times[a->lo] >= CHATTER_WINDOW_MS)
-        a->lo++;
-    int within = (int)(a->n_times - a->lo);
-    if (within > a->chatter_max) {
-        a->chatter_max = within;
-        a->chatter_at = ts;
-    }
-    return ST_OK;
-}
-
-static int note_raise(struct alarm_stat *a, int64_t ts)
+static int note_raise(struct alarm_stat *a, int64_t ts, int64_t window_ms)
 {
     a->raises++;
     if (!a->since) a->since = ts;
-    return window_add(a, ts);
+    return raise_window_add(&a->chatter, ts, window_ms);
 }
 
 static void end_episode(struct alarm_stat *a, int64_t ts, int open)
@@ -384,7 +354,7 @@ static void on_alarm_event(struct sim *s, const json_t *ev, int64_t ts)
     if (!al) return;
     struct alarm_stat *a = &s->st[al - s->al.v];
     if (strcmp(t, "raised") == 0)
-        s->nomem |= note_raise(a, ts) != ST_OK;
+        s->nomem |= note_raise(a, ts, s->cfg->chatter.window_ms) != ST_OK;
     else if (strncmp(to, "active", 6) != 0)
         end_episode(a, ts, 0);
 }
@@ -530,7 +500,7 @@ static int sim_open(struct sim *s, const struct config *cfg, FILE *out)
 static void sim_close(struct sim *s)
 {
     for (size_t i = 0; s->st && i < s->al.n; i++)
-        free(s->st[i].times);
+        raise_window_free(&s->st[i].chatter);
     free(s->st);
     if (s->al.v) alarms_cleanup(&s->al);
     if (s->timers) wo_cleanup(&s->wos);
@@ -544,7 +514,8 @@ static void sim_close(struct sim *s)
 static void print_summary(struct sim *s, const struct rdata *d)
 {
     int64_t first = d->v[0].ts, last = d->v[d->n - 1].ts;
-    char a[CLOCK_LOCAL_LEN], b[CLOCK_LOCAL_LEN], span[32];
+    char a[CLOCK_LOCAL_LEN], b[CLOCK_LOCAL_LEN], span[32], window[32];
+    duration_format(s->cfg->chatter.window_ms, window, sizeof(window));
     fprintf(s->out, "\nsummary: %zu samples from %s to %s (%s), %d transitions\n", d->n,
             clock_local(first, a), clock_local(last, b), status_span(last - first, span, 32),
             s->transitions);
@@ -557,9 +528,9 @@ static void print_summary(struct sim *s, const struct rdata *d)
         if (t->longest_from)
             snprintf(longest, sizeof(longest), "%s from %s%s", status_span(t->longest, span, 32),
                      clock_local(t->longest_from, a), t->longest_open ? " (still active)" : "");
-        if (t->chatter_max > CHATTER_COUNT)
-            snprintf(chatter, sizeof(chatter), "yes: %d raises within 10 min (%s)", t->chatter_max,
-                     clock_local(t->chatter_at, a));
+        if (t->chatter.max > s->cfg->chatter.count)
+            snprintf(chatter, sizeof(chatter), "yes: %d raises within %s (%s)", t->chatter.max,
+                     window, clock_local(t->chatter.max_at, a));
         fprintf(s->out, "%-20s %6d  %-40s %s\n", s->al.v[i].id, t->raises, longest, chatter);
     }
     fprintf(s->out, "floods: %d\n", s->floods);

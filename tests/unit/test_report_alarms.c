@@ -258,7 +258,8 @@ static void test_the_report_of_a_known_month_gives_its_figures(void **state)
     json_t *chat = json_object_get(d, "chattering"); /* the meter is not */
     assert_int_equal(json_array_size(chat), 1);
     assert_string_equal(jstr_at(chat, 0, "alarm"), "leak_pump_room");
-    assert_int_equal(jint(d, "chattering.0.max_in_10min"), 7);
+    assert_int_equal(jint(d, "chattering.0.max_in_window"), 7);
+    assert_string_equal(jstr_at(json_object_get(d, "chattering"), 0, "window"), "10m");
 
     json_t *stale = json_object_get(d, "active_over_24h");
     assert_int_equal(json_array_size(stale), 2);
@@ -305,7 +306,7 @@ static void test_the_text_report_is_a_readable_table_in_local_time(void **state)
         strstr(t, "time in flood                                  0.15 % (1 began, 1h06m) "));
     assert_true(strstr(t, "7 (2026-11-05 18:00:00 +08:00)"));
     assert_true(strstr(t, "  leak_pump_room           emergency         7    46.7%\n"));
-    assert_true(strstr(t, "  leak_pump_room           7 raises within 10 minutes at "));
+    assert_true(strstr(t, "  leak_pump_room           7 raises within 10m at "));
     assert_true(strstr(t, "  fire_b2                  5d16h      since 2026-11-25 08:00:00 +08:00, "
                           "still active\n"));
     assert_true(strstr(t, "  door_after_hours         9h00m      3\n"));

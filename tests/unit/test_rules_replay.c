@@ -182,7 +182,7 @@ static void test_a_leak_raised_six_times_within_ten_minutes_is_chattering(void *
     }
     assert_int_equal(replay(f, text), 0);
     assert_int_equal(count_of(f->out, " raised "), 7);
-    assert_true(strstr(f->out, "yes: 7 raises within 10 min (2026-11-22 22:09:00 +08:00)"));
+    assert_true(strstr(f->out, "yes: 7 raises within 10m (2026-11-22 22:09:00 +08:00)"));
     /* One work order in hand per dedup key: the repeats update it. */
     assert_true(strstr(f->out, "work orders it would have raised: 1\n"));
     assert_true(strstr(f->out, "leak_pump_room       emergency  7 raises\n"));
@@ -200,6 +200,22 @@ static void test_raises_two_minutes_apart_are_not_chattering(void **state)
     assert_int_equal(replay(f, text), 0);
     assert_int_equal(count_of(f->out, " raised "), 8);
     assert_int_equal(count_of(f->out, "yes:"), 0);
+}
+
+/* Chattering as the site defines it: with chatter.count = 4 the same raises two minutes apart
+ * (5 in any 10 minutes) are chattering. */
+static void test_chattering_follows_the_sites_chatter_settings(void **state)
+{
+    struct fx *f = *state;
+    f->cfg->chatter.count = 4;
+    char text[2048] = "";
+    for (int i = 0; i < 16; i++) {
+        char line[96];
+        snprintf(line, sizeof(line), "2026-11-22T14:%02d:00Z,leak_pump,%d\n", i, (i + 1) % 2);
+        strcat(text, line);
+    }
+    assert_int_equal(replay(f, text), 0);
+    assert_true(strstr(f->out, "yes: 5 raises within 10m (2026-11-22 22:08:00 +08:00)"));
 }
 
 static void test_a_malformed_line_is_refused_naming_it_and_nothing_is_run(void **state)
@@ -289,6 +305,8 @@ int main(void)
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(
             test_a_leak_raised_six_times_within_ten_minutes_is_chattering, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_chattering_follows_the_sites_chatter_settings, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_raises_two_minutes_apart_are_not_chattering, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(
