@@ -120,14 +120,6 @@ static void counter_on_subscribe(struct mosquitto *m, void *obj, int mid, int n,
     pthread_mutex_unlock(&c->lock);
 }
 
-static void deadline_in(struct timespec *ts, int ms)
-{
-    clock_gettime(CLOCK_REALTIME, ts);
-    ts->tv_nsec += (long)ms * 1000000L;
-    ts->tv_sec += ts->tv_nsec / 1000000000L;
-    ts->tv_nsec %= 1000000000L;
-}
-
 static void counter_free(struct counter *c)
 {
     if (!c) return;
@@ -164,7 +156,7 @@ static struct counter *counter_new(int port, const char *topic)
     pthread_mutex_lock(&c->lock);
     for (int i = 0; i < 50 && !c->subscribed; i++) { /* bounded: 50 x 100 ms */
         struct timespec ts;
-        deadline_in(&ts, 100);
+        h_deadline_in(&ts, 100);
         pthread_cond_timedwait(&c->cond, &c->lock, &ts);
     }
     int ok = c->subscribed;
@@ -189,7 +181,7 @@ static long long counter_wait_raised(struct counter *c, long long n, int stall_m
         double now = h_now();
         if (now >= end || now - last_change >= stall_ms / 1000.0) break;
         struct timespec ts;
-        deadline_in(&ts, 100);
+        h_deadline_in(&ts, 100);
         pthread_cond_timedwait(&c->cond, &c->lock, &ts);
         if (c->raised_total != last_n) {
             last_n = c->raised_total;
@@ -207,7 +199,7 @@ static long long counter_wait_cleared(struct counter *c, long long n, int max_ms
     pthread_mutex_lock(&c->lock);
     for (int i = 0; i < max_ms / 100 && c->cleared_total < n; i++) {
         struct timespec ts;
-        deadline_in(&ts, 100);
+        h_deadline_in(&ts, 100);
         pthread_cond_timedwait(&c->cond, &c->lock, &ts);
     }
     long long got = c->cleared_total;
@@ -356,22 +348,9 @@ static char *config_text(void)
                             "site = { id = \"sustained\"; };\n"
                             "mqtt = { upstream = { port = @MQTT_PORT@; client_id = \"%s\"; "
                             "topic_prefix = \"%s\"; }; };\n"
-                            "storage = { path = \"@DB@\"; };\n"
-                            "sensors = (\n",
+                            "storage = { path = \"@DB@\"; };\n",
                             CLIENT_ID, PREFIX);
-    for (int i = 0; i < SENSORS; i++)
-        len += (size_t)snprintf(t + len, cap - len,
-                                "  { id = \"leak%02d\"; kind = \"leak\"; topic = "
-                                "\"bench/sustained/leak%02d\"; field = \"water_leak\"; }%s\n",
-                                i, i, i + 1 < SENSORS ? "," : "");
-    len += (size_t)snprintf(t + len, cap - len, ");\nrules = (\n");
-    for (int i = 0; i < SENSORS; i++)
-        len += (size_t)snprintf(t + len, cap - len,
-                                "  { id = \"leak_%d\"; when = \"leak%02d\"; priority = "
-                                "\"emergency\"; category = \"plumbing\"; title = \"Water leak "
-                                "%d\"; }%s\n",
-                                i, i, i, i + 1 < SENSORS ? "," : "");
-    snprintf(t + len, cap - len, ");\n");
+    h_append_leak_site(t, cap, &len, SENSORS, "bench/sustained/leak");
     return t;
 }
 

@@ -104,14 +104,6 @@ static void sink_on_subscribe(struct mosquitto *m, void *obj, int mid, int n, co
     pthread_mutex_unlock(&s->lock);
 }
 
-static void deadline_in(struct timespec *ts, int ms)
-{
-    clock_gettime(CLOCK_REALTIME, ts);
-    ts->tv_nsec += (long)ms * 1000000L;
-    ts->tv_sec += ts->tv_nsec / 1000000000L;
-    ts->tv_nsec %= 1000000000L;
-}
-
 struct f_sink *f_sink_new(int port, const char *id)
 {
     struct f_sink *s = calloc(1, sizeof(*s));
@@ -134,7 +126,7 @@ struct f_sink *f_sink_new(int port, const char *id)
     pthread_mutex_lock(&s->lock);
     for (int i = 0; i < 50 && !s->subscribed; i++) { /* bounded: 50 x 100 ms */
         struct timespec ts;
-        deadline_in(&ts, 100);
+        h_deadline_in(&ts, 100);
         pthread_cond_timedwait(&s->cond, &s->lock, &ts);
     }
     int ok = s->subscribed;
@@ -184,7 +176,7 @@ long long f_sink_wait_raised(struct f_sink *s, long long n, int stall_ms, int ma
         double now = h_now();
         if (now >= end || now - last_change >= stall_ms / 1000.0) break;
         struct timespec ts;
-        deadline_in(&ts, 50);
+        h_deadline_in(&ts, 50);
         pthread_cond_timedwait(&s->cond, &s->lock, &ts);
         if (s->st.messages != last_n) {
             last_n = s->st.messages;
@@ -202,7 +194,7 @@ int f_sink_wait_flood(struct f_sink *s, int begin, int end, int max_ms)
     for (int i = 0; i < max_ms / 100 + 1; i++) { /* bounded: max_ms / 100 waits of 100 ms */
         if (s->st.flood_begin >= begin && s->st.flood_end >= end) break;
         struct timespec ts;
-        deadline_in(&ts, 100);
+        h_deadline_in(&ts, 100);
         pthread_cond_timedwait(&s->cond, &s->lock, &ts);
     }
     int ok = s->st.flood_begin >= begin && s->st.flood_end >= end;

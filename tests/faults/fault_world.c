@@ -96,22 +96,9 @@ static char *config_text(const struct f_world *w)
                             "site = { id = \"faults\"; };\n"
                             "mqtt = { upstream = { port = %d; client_id = \"%s\"; topic_prefix = "
                             "\"%s\"; keepalive = \"%ds\"; };%s };\n"
-                            "storage = { path = \"@DB@\"; };\n"
-                            "sensors = (\n",
+                            "storage = { path = \"@DB@\"; };\n",
                             w->gw_up_port, F_GW_ID, F_PREFIX, F_KEEPALIVE_S, sensors);
-    for (int i = 0; i < F_SENSORS; i++)
-        len += (size_t)snprintf(t + len, cap - len,
-                                "  { id = \"leak%02d\"; kind = \"leak\"; topic = "
-                                "\"faults/leak/%02d\"; field = \"water_leak\"; }%s\n",
-                                i, i, i + 1 < F_SENSORS ? "," : "");
-    len += (size_t)snprintf(t + len, cap - len, ");\nrules = (\n");
-    for (int i = 0; i < F_SENSORS; i++)
-        len += (size_t)snprintf(t + len, cap - len,
-                                "  { id = \"leak_%d\"; when = \"leak%02d\"; priority = "
-                                "\"emergency\"; category = \"plumbing\"; title = \"Water leak "
-                                "%d\"; }%s\n",
-                                i, i, i, i + 1 < F_SENSORS ? "," : "");
-    snprintf(t + len, cap - len, ");\n");
+    h_append_leak_site(t, cap, &len, F_SENSORS, "faults/leak/");
     return t;
 }
 

@@ -274,6 +274,32 @@ char *h_read_file(const char *path)
     return buf;
 }
 
+void h_append_leak_site(char *t, size_t cap, size_t *len, int n, const char *topic_prefix)
+{
+    *len += (size_t)snprintf(t + *len, cap - *len, "sensors = (\n");
+    for (int i = 0; i < n && *len < cap; i++)
+        *len += (size_t)snprintf(t + *len, cap - *len,
+                                 "  { id = \"leak%02d\"; kind = \"leak\"; topic = \"%s%02d\"; "
+                                 "field = \"water_leak\"; }%s\n",
+                                 i, topic_prefix, i, i + 1 < n ? "," : "");
+    if (*len < cap) *len += (size_t)snprintf(t + *len, cap - *len, ");\nrules = (\n");
+    for (int i = 0; i < n && *len < cap; i++)
+        *len += (size_t)snprintf(t + *len, cap - *len,
+                                 "  { id = \"leak_%d\"; when = \"leak%02d\"; priority = "
+                                 "\"emergency\"; category = \"plumbing\"; title = \"Water leak "
+                                 "%d\"; }%s\n",
+                                 i, i, i, i + 1 < n ? "," : "");
+    if (*len < cap) *len += (size_t)snprintf(t + *len, cap - *len, ");\n");
+}
+
+void h_deadline_in(struct timespec *ts, int ms)
+{
+    clock_gettime(CLOCK_REALTIME, ts);
+    ts->tv_nsec += (long)ms * 1000000L;
+    ts->tv_sec += ts->tv_nsec / 1000000000L;
+    ts->tv_nsec %= 1000000000L;
+}
+
 pid_t h_broker_start(struct h_env *e)
 {
     const char *conf = h_path(e, "mosquitto.conf");

@@ -14,6 +14,7 @@
 #include <jansson.h>
 #include <stddef.h>
 #include <sys/types.h>
+#include <time.h>
 
 struct h_env {
     char dir[128];   /* the temporary directory */
@@ -63,6 +64,14 @@ const char *h_bin(const char *name);
  * rotating buffer, as h_path).
  */
 const char *h_write_config(struct h_env *e, const char *name, const char *text);
+
+/* Appends to the configuration text t (capacity cap, *len used) n leak sensors leak00..,
+ * each on topic_prefix followed by its two-digit number with the field water_leak, and one
+ * emergency rule leak_I per sensor: the load of the sustained bench and the fault battery. */
+void h_append_leak_site(char *t, size_t cap, size_t *len, int n, const char *topic_prefix);
+
+/* An absolute CLOCK_REALTIME deadline ms from now, for pthread_cond_timedwait. */
+void h_deadline_in(struct timespec *ts, int ms);
 
 /* Starts `steward-sim -c cfg --scenario scenario --speed speed`, waiting for its Modbus port. */
 pid_t h_sim_start(struct h_env *e, const char *cfg, const char *scenario, const char *speed);
