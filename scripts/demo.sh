@@ -30,34 +30,12 @@ cleanup() {
 trap cleanup EXIT
 trap 'echo; echo "stopping the demo"; exit 130' INT TERM
 
-port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-free_port() {
-    local p tries=0
-    while [ $tries -lt 50 ]; do
-        p=$((20000 + RANDOM % 40000))
-        port_busy "$p" || { echo "$p"; return 0; }
-        tries=$((tries + 1))
-    done
-    echo "no free port found" >&2
-    return 1
-}
-wait_port() { # port seconds
-    local i=0
-    while [ $i -lt $(($2 * 10)) ]; do
-        port_busy "$1" && return 0
-        sleep 0.1
-        i=$((i + 1))
-    done
-    echo "nothing listens on 127.0.0.1:$1 after $2 s" >&2
-    return 1
-}
+. "$here/scripts/ports.sh"
 
 for tool in mosquitto mosquitto_sub; do
     command -v "$tool" >/dev/null || { echo "demo: $tool is missing: run 'make deps' first" >&2; exit 1; }
 done
-mqtt_port=$(free_port) && modbus_port=$(free_port) && ws_port=$(free_port) || exit 1
-while [ "$modbus_port" = "$mqtt_port" ]; do modbus_port=$(free_port) || exit 1; done
-while [ "$ws_port" = "$mqtt_port" ] || [ "$ws_port" = "$modbus_port" ]; do ws_port=$(free_port) || exit 1; done
+free_port mqtt_port && free_port modbus_port && free_port ws_port || exit 1
 
 mqttjs="$here/dashboard/node_modules/mqtt/dist/mqtt.min.js"
 chmod 755 "$www"

@@ -35,28 +35,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'echo; echo "stopping the fleet"; exit 130' INT TERM
 
-port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-declare -A used=()
-free_port() {
-    local p tries=0
-    while [ $tries -lt 200 ]; do
-        p=$((20000 + RANDOM % 40000))
-        if [ -z "${used[$p]:-}" ] && ! port_busy "$p"; then used[$p]=1; echo "$p"; return 0; fi
-        tries=$((tries + 1))
-    done
-    echo "no free port found" >&2
-    return 1
-}
-wait_port() { # port seconds
-    local i=0
-    while [ $i -lt $(($2 * 20)) ]; do
-        port_busy "$1" && return 0
-        sleep 0.05
-        i=$((i + 1))
-    done
-    echo "nothing listens on 127.0.0.1:$1 after $2 s" >&2
-    return 1
-}
+. "$here/scripts/ports.sh"
 
 for tool in mosquitto; do
     command -v "$tool" >/dev/null || { echo "fleet: $tool is missing: run 'make deps' first" >&2; exit 1; }
@@ -68,7 +47,7 @@ install -m 0644 "$here"/dashboard/*.html "$here"/dashboard/*.js "$here"/dashboar
 install -m 0644 "$mqttjs" "$www/node_modules/mqtt/dist/"
 chmod -R a+rX "$www"
 
-central=$(free_port) && ws=$(free_port) || exit 1
+free_port central && free_port ws || exit 1
 # A WebSockets listener starts only beside a plain one (mosquitto 2.0.11) and stays on loopback
 # only when given the interface name.
 cat >"$work/central.conf" <<CONF
@@ -94,7 +73,7 @@ wait_port "$ws" 5 || exit 1
 echo "== starting $N buildings (site broker + steward-sim + steward each), bridged into 127.0.0.1:$central"
 for i in $(seq 1 "$N"); do
     id=$(printf "b%03d" "$i")
-    sp=$(free_port) && mp=$(free_port) || exit 1
+    free_port sp && free_port mp || exit 1
     mkdir -p "$persist/$id" && chmod 1777 "$persist/$id"
     cat >"$work/$id-broker.conf" <<CONF
 listener $sp 127.0.0.1
