@@ -146,9 +146,12 @@ int alarms_init(struct alarms *a, const struct config *cfg, struct alarm_inputs 
     a->rates = calloc(nr, sizeof(*a->rates));
     a->rate_value = calloc(nr, sizeof(*a->rate_value));
     a->rate_known = calloc(nr, 1);
+    a->rate_point = calloc(in.n ? in.n : 1, 1); /* rate points are catalog points: < in.n */
     if (!a->v || !a->dirty || !a->time_rules || !a->dev_fault || !a->rates || !a->rate_value ||
-        !a->rate_known)
+        !a->rate_known || !a->rate_point)
         goto out_nomem;
+    for (size_t i = 0; i < cfg->n_rates; i++)
+        a->rate_point[cfg->rates[i].point] = 1;
 
     for (size_t i = 0; i < cfg->n_rules; i++) {
         const struct cfg_rule *r = &cfg->rules[i];
@@ -207,9 +210,11 @@ void alarms_cleanup(struct alarms *a)
     free(a->rates);
     free(a->rate_value);
     free(a->rate_known);
+    free(a->rate_point);
     a->rates = NULL;
     a->rate_value = NULL;
     a->rate_known = NULL;
+    a->rate_point = NULL;
     a->v = NULL;
     a->dirty = a->time_rules = a->dep_start = a->dep = NULL;
     a->n = a->n_dirty = a->n_time_rules = 0;
@@ -229,11 +234,12 @@ void alarms__mark_dirty(struct alarms *a, size_t i)
     a->dirty[a->n_dirty++] = (int)i;
 }
 
-/* A new value of a point some rate() reads: into its history, thinned to span the window. */
+/* A new good value of a point some rate() reads: into the history of each of its slots, thinned
+ * to span the window. */
 static void rate_sample(struct alarms *a, int point, int64_t now)
 {
     for (size_t i = 0; i < a->cfg->n_rates; i++) {
-        if (a->cfg->rates[i].point != point || a->in.quality[point] != QUALITY_GOOD) continue;
+        if (a->cfg->rates[i].point != point) continue;
         struct rate_hist *h = &a->rates[i];
         int64_t step = a->cfg->rates[i].window_ms / RATE_SAMPLES;
         int newest = (h->next + RATE_SAMPLES - 1) % RATE_SAMPLES;
@@ -279,7 +285,10 @@ static void rates_compute(struct alarms *a, int64_t now)
 void alarms_point_changed(struct alarms *a, int point)
 {
     if (point < 0 || (size_t)point >= a->in.n) return;
-    if (a->cfg->n_rates) rate_sample(a, point, clock_mono_ms());
+    /* Only the points rate() reads, and only good values, go to a history: a change of any
+     * other point costs one byte read here. */
+    if (a->rate_point[point] && a->in.quality[point] == QUALITY_GOOD)
+        rate_sample(a, point, clock_mono_ms());
     for (int k = a->dep_start[point]; k < a->dep_start[point + 1]; k++)
         alarms__mark_dirty(a, (size_t)a->dep[k]);
 }

@@ -115,6 +115,7 @@ struct alarms {
     struct rate_hist *rates; /* per rate slot (cfg->rates) */
     double *rate_value;      /* per slot, computed at each evaluation */
     uint8_t *rate_known;
+    uint8_t *rate_point;  /* per point: some rate() reads it (a sample goes to its history) */
     uint64_t transitions; /* counter, for the log and tests */
     struct flood flood;   /* raises per 10 minutes: flood events on P/events */
 };
