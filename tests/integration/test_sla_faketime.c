@@ -259,7 +259,24 @@ static int has_string(const json_t *list, const char *s)
     return 0;
 }
 
-static void skip_without_faketime(void)
+/* Publishes payload on topic and returns the work order of rule, which must have been created
+ * on the faked clock within [from, to) ("when" says which part of the day, for the message). */
+static json_t *raised_between(struct h_env *e, struct h_sub *sub, const char *topic,
+                              const char *payload, const char *rule, int64_t from, int64_t to,
+                              const char *when, int64_t *created)
+{
+    publish(e, topic, payload);
+    json_t *o = order_of(e, sub, rule);
+    *created = iso(o, "created_at");
+    char t[CLOCK_ISO_LEN];
+    if (*created < from || *created >= to)
+        fail_msg("%s's order was created at %s, expected %s site time on the faked clock (was the "
+                 "gateway slow to start?)",
+                 rule, clock_iso(*created, t), when);
+    return o;
+}
+
+static void require_faketime(void)
 {
     if (access(FAKETIME_LIB, R_OK) != 0) {
         /* make deps installs it: a missing library is a broken machine, not a reason to pass */
@@ -272,7 +289,7 @@ static void skip_without_faketime(void)
 static void test_after_hours_from_2230_and_the_morning_report(void **st)
 {
     (void)st;
-    skip_without_faketime();
+    require_faketime();
     struct h_env *e = h_env_new();
     assert_non_null(e);
     assert_true(h_broker_start(e) > 0); /* before LD_PRELOAD is set: the broker keeps real time */
@@ -289,14 +306,9 @@ static void test_after_hours_from_2230_and_the_morning_report(void **st)
     assert_true(gw > 0);
 
     /* Before 22:30: the emergency's own deadlines (on site within 15 min). */
-    publish(e, "site/leak", "{\"water_leak\": true}");
-    json_t *a = order_of(e, sub, "leak_room");
-    int64_t created_a = iso(a, "created_at");
-    char t[CLOCK_ISO_LEN];
-    if (created_a < start || created_a >= window)
-        fail_msg("the leak's order was created at %s: not on the faked clock before 22:30 site "
-                 "time (was the gateway slow to start?)",
-                 clock_iso(created_a, t));
+    int64_t created_a;
+    json_t *a = raised_between(e, sub, "site/leak", "{\"water_leak\": true}", "leak_room", start,
+                               window, "before 22:30", &created_a);
     assert_string_equal(h_json_str(a, "priority"), "emergency");
     assert_false(json_is_true(json_object_get(a, "after_hours")));
     assert_int_equal(iso(a, "notify_by") - created_a, 1 * MIN);
@@ -313,12 +325,9 @@ static void test_after_hours_from_2230_and_the_morning_report(void **st)
     wait_gateway_clock(e, window, 15000);
 
     /* After 22:30: another emergency (another dedup key) must be on site within 10 min. */
-    publish(e, "site/smoke", "{\"smoke\": true}");
-    json_t *b = order_of(e, sub, "fire_room");
-    int64_t created_b = iso(b, "created_at");
-    if (created_b < window || created_b >= window + 10 * MIN)
-        fail_msg("the fire's order was created at %s, expected just after 22:30 site time",
-                 clock_iso(created_b, t));
+    int64_t created_b;
+    json_t *b = raised_between(e, sub, "site/smoke", "{\"smoke\": true}", "fire_room", window,
+                               window + 10 * MIN, "just after 22:30", &created_b);
     assert_true(json_is_true(json_object_get(b, "after_hours")));
     assert_int_equal(iso(b, "notify_by") - created_b, 1 * MIN);
     assert_int_equal(iso(b, "respond_by") - created_b, 10 * MIN);
@@ -391,7 +400,7 @@ static void test_after_hours_from_2230_and_the_morning_report(void **st)
 static void test_daily_review_cutoff_at_1700(void **st)
 {
     (void)st;
-    skip_without_faketime();
+    require_faketime();
     struct h_env *e = h_env_new();
     assert_non_null(e);
     assert_true(h_broker_start(e) > 0);
@@ -407,14 +416,9 @@ static void test_daily_review_cutoff_at_1700(void **st)
     assert_true(gw > 0);
 
     /* Before 17:00: reviewed at 08:30 next morning. */
-    publish(e, "site/door1", "{\"open\": true}");
-    json_t *c = order_of(e, sub, "door1_open");
-    int64_t created_c = iso(c, "created_at");
-    char t[CLOCK_ISO_LEN];
-    if (created_c < start || created_c >= cutoff)
-        fail_msg("door 1's order was created at %s: not on the faked clock before 17:00 site "
-                 "time (was the gateway slow to start?)",
-                 clock_iso(created_c, t));
+    int64_t created_c;
+    json_t *c = raised_between(e, sub, "site/door1", "{\"open\": true}", "door1_open", start,
+                               cutoff, "before 17:00", &created_c);
     assert_string_equal(h_json_str(c, "priority"), "urgent");
     assert_int_equal(iso(c, "respond_by") - created_c, 30 * MIN);
     assert_string_equal(h_json_str(c, "next_review"), "morning");
@@ -424,12 +428,9 @@ static void test_daily_review_cutoff_at_1700(void **st)
     wait_gateway_clock(e, cutoff, 15000);
 
     /* At or after 17:00: reviewed at 12:00 next day. */
-    publish(e, "site/door2", "{\"open\": true}");
-    json_t *d = order_of(e, sub, "door2_open");
-    int64_t created_d = iso(d, "created_at");
-    if (created_d < cutoff || created_d >= cutoff + 10 * MIN)
-        fail_msg("door 2's order was created at %s, expected just after 17:00 site time",
-                 clock_iso(created_d, t));
+    int64_t created_d;
+    json_t *d = raised_between(e, sub, "site/door2", "{\"open\": true}", "door2_open", cutoff,
+                               cutoff + 10 * MIN, "just after 17:00", &created_d);
     assert_string_equal(h_json_str(d, "next_review"), "noon");
     assert_time(d, "next_review_at", site_at(created_d, 1, 12, 0));
     /* urgent orders keep their deadlines whatever the hour */
