@@ -120,25 +120,10 @@ static json_t *transition_event(const struct alarm *al, enum alarm_state from,
     return ev;
 }
 
-int alarms__republish(struct alarms *a, struct alarm *al, int64_t now_wall)
+/* The alarm's document, retained on P/alarms/ID and in its row, with event (may be NULL: a
+ * republish) in the same journal change. Takes event. */
+static int alarm_change(struct alarms *a, struct alarm *al, json_t *event, int64_t now_wall)
 {
-    char topic[96];
-    snprintf(topic, sizeof(topic), "alarms/%s", al->id);
-    struct journal_change c = {.topic = topic,
-                               .doc = alarm_document(a, al, now_wall),
-                               .retain = 1,
-                               .row = JOURNAL_ROW_ALARM,
-                               .id = al->id,
-                               .state = alarm_state_name(al->rt.state)};
-    int rc = c.doc ? journal_record(a->journal, &c) : ST_ERR_NOMEM;
-    json_decref(c.doc);
-    return rc;
-}
-
-int alarms__record(struct alarms *a, struct alarm *al, enum alarm_state from,
-                   enum alarm_transition t, const char *by, int64_t now_wall)
-{
-    a->transitions++;
     char topic[96];
     snprintf(topic, sizeof(topic), "alarms/%s", al->id);
     struct journal_change c = {.topic = topic,
@@ -147,11 +132,25 @@ int alarms__record(struct alarms *a, struct alarm *al, enum alarm_state from,
                                .row = JOURNAL_ROW_ALARM,
                                .id = al->id,
                                .state = alarm_state_name(al->rt.state),
-                               .event_type = "alarm",
-                               .event = transition_event(al, from, t, by)};
-    int rc = c.doc && c.event ? journal_record(a->journal, &c) : ST_ERR_NOMEM;
+                               .event_type = event ? "alarm" : NULL,
+                               .event = event};
+    int rc = c.doc ? journal_record(a->journal, &c) : ST_ERR_NOMEM;
     json_decref(c.doc);
-    json_decref(c.event);
+    json_decref(event);
+    return rc;
+}
+
+int alarms__republish(struct alarms *a, struct alarm *al, int64_t now_wall)
+{
+    return alarm_change(a, al, NULL, now_wall);
+}
+
+int alarms__record(struct alarms *a, struct alarm *al, enum alarm_state from,
+                   enum alarm_transition t, const char *by, int64_t now_wall)
+{
+    a->transitions++;
+    json_t *ev = transition_event(al, from, t, by);
+    int rc = ev ? alarm_change(a, al, ev, now_wall) : ST_ERR_NOMEM;
     if (rc) return rc;
 
     log_msg(t == ALARM_T_RAISED ? LOG_WARN : LOG_INFO, "alarm: %s %s -> %s (%s)", al->id,
